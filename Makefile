@@ -1,0 +1,39 @@
+# The README's two commands. Everything else is meson: see README.md.
+BUILD ?= build
+SAN_BUILD ?= build-san
+MESON_OPTS ?=
+OUT ?= demo-out
+
+.PHONY: all setup build demo check check-sanitize clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: setup $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+demo: build
+	@mkdir -p $(OUT)
+	$(BUILD)/src/tools/pinhole/pinhole capture virtual --frames 30 \
+		--stream role=viewfinder,width=1280,height=720,format=RGB888 \
+		--output '$(OUT)/frame-#.png' --metadata
+	@echo "Wrote 30 frames to $(OUT)/"
+
+check: build
+	meson test -C $(BUILD) --print-errorlogs
+	$(MAKE) check-sanitize
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-sanitize: setup
+	@test -f $(SAN_BUILD)/build.ninja || meson setup $(SAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	meson compile -C $(SAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(SAN_BUILD) --suite unit --print-errorlogs
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) $(OUT)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian packages Pinhole needs to build and test.
+# As root it runs apt-get; otherwise it prints the one line to run.
+set -eu
+
+packages="meson ninja-build pkg-config gcc clang python3-yaml libyaml-dev libspng-dev libpng-dev
+libcmocka-dev valgrind clang-format man-db"
+
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Missing build dependencies. Run:" >&2
+	echo "  sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "Installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || apt-get update
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
