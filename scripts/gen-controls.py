@@ -74,7 +74,7 @@ def header(entries):
 
 def table(entries):
     out = ["/* Generated from data/controls.yaml by scripts/gen-controls.py: do not edit. */",
-           '#include "core/controls_priv.h"', "",
+           '#include "core/internal.h"', "",
            "const struct ph_control_desc ph_control_descs[] = {"]
     for e in entries:
         desc = " ".join(e["description"].split())

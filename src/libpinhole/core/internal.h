@@ -186,15 +186,16 @@ int ph_config_add_format(struct ph_config *config, unsigned index, uint32_t form
 void ph_config_message(struct ph_config *config, const char *format, ...) PH_PRINTF(2, 3);
 void ph_config_clear_message(struct ph_config *config);
 struct ph_camera *ph_config_get_camera(const struct ph_config *config);
-/* True once the last validation returned PH_CONFIG_VALID and nothing changed since. */
-bool ph_config_is_valid(const struct ph_config *config);
 
 /* format.c */
+/* Smallest stride of a line of @width pixels; 0 for an unknown format or bad width. */
+uint32_t ph_format_min_stride(uint32_t fourcc, uint32_t width);
 /*
- * Plane layout of @fourcc at @width x @height with strides aligned to
- * @align bytes. @return 0 or -EINVAL for an unknown format or zero size.
+ * Plane layout of @fourcc at @width x @height with @stride bytes per line
+ * (every plane). @return 0 or -EINVAL for an unknown format, a bad size or
+ * a stride below the minimum.
  */
-int ph_format_layout(uint32_t fourcc, uint32_t width, uint32_t height, uint32_t align,
+int ph_format_layout(uint32_t fourcc, uint32_t width, uint32_t height, uint32_t stride,
 		     struct ph_plane_layout *planes, unsigned *plane_count, uint32_t *frame_size);
 
 /* buffer.c */

@@ -53,7 +53,13 @@ struct ph_sim_frame {
 /* A scene prepared for one sensor: precomputed reflectance and vignetting. */
 struct ph_sim_scene;
 
-/* @return a scene for @p params, or NULL on allocation failure. */
+/*
+ * @return a scene for @p params, or NULL on allocation failure or invalid
+ * parameters (size outside 2..16384, bit depth outside 8..16, black level
+ * not below the white level, full well <= 0, bad order or scene kind).
+ * The render functions only read the scene: several threads may render
+ * from one scene at once.
+ */
 struct ph_sim_scene *ph_sim_scene_new(const struct ph_sim_params *params);
 void ph_sim_scene_free(struct ph_sim_scene *scene);
 
@@ -85,6 +91,14 @@ void ph_sim_ideal_colour_gains(const struct ph_sim_scene *scene, float gains[2])
 /* Mean raw level (DN above black) a perfect grey of @p reflectance gives at centre. */
 double ph_sim_expected_level(const struct ph_sim_scene *scene, const struct ph_sim_frame *frame,
 			     double reflectance);
+
+/*
+ * Where chart patch @p index (0..23, row-major as on the ColorChecker:
+ * 0 dark skin .. 14 red .. 18 white .. 21 neutral 5 .. 23 black) lies on the
+ * pixel array: @p rect = x, y, width, height. For tests and tuning.
+ * @return 0, or -EINVAL for a bad index or a scene without a chart.
+ */
+int ph_sim_chart_patch(const struct ph_sim_scene *scene, unsigned index, uint32_t rect[4]);
 
 /* Estimated scene illuminance in lux. */
 float ph_sim_scene_lux(const struct ph_sim_scene *scene);
