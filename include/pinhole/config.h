@@ -32,9 +32,9 @@ enum ph_stream_role ph_stream_role_from_name(const char *name);
 
 /** Result of ph_config_validate(). */
 enum ph_config_status {
-	PH_CONFIG_VALID = 0,    /**< can be applied as it is */
+	PH_CONFIG_VALID = 0,	/**< can be applied as it is */
 	PH_CONFIG_ADJUSTED = 1, /**< was changed to be valid; see the adjusted flags */
-	PH_CONFIG_INVALID = 2,  /**< cannot be made valid; see ph_config_get_message() */
+	PH_CONFIG_INVALID = 2,	/**< cannot be made valid; see ph_config_get_message() */
 };
 
 /** Flags in ph_stream_config::adjusted: what validation changed. */
@@ -79,8 +79,7 @@ struct ph_stream_config *ph_config_stream_at(struct ph_config *config, unsigned 
 /** @return the number of pixel formats stream @p index can take. */
 unsigned ph_config_format_count(const struct ph_config *config, unsigned index);
 /** @return the @p format_index-th pixel format stream @p index can take, or 0. */
-uint32_t ph_config_format_at(const struct ph_config *config, unsigned index,
-			     unsigned format_index);
+uint32_t ph_config_format_at(const struct ph_config *config, unsigned index, unsigned format_index);
 /**
  * Sizes stream @p index can take in @p pixel_format.
  * @return 0, or -EINVAL if the stream or format is not offered.

@@ -126,8 +126,8 @@ int ph_control_list_set_int32_array(struct ph_control_list *list, uint32_t id,
 				    const int32_t *values, unsigned count);
 int ph_control_list_set_int64_array(struct ph_control_list *list, uint32_t id,
 				    const int64_t *values, unsigned count);
-int ph_control_list_set_float_array(struct ph_control_list *list, uint32_t id,
-				    const float *values, unsigned count);
+int ph_control_list_set_float_array(struct ph_control_list *list, uint32_t id, const float *values,
+				    unsigned count);
 /** Set a string value; the list keeps its own copy. */
 int ph_control_list_set_string(struct ph_control_list *list, uint32_t id, const char *value);
 

@@ -58,13 +58,13 @@ enum ph_bayer_order {
 /** How a format lays out memory. Filled by ph_format_get_info(). */
 struct ph_format_info {
 	uint32_t fourcc;
-	const char *name;	       /**< e.g. "SRGGB10_CSI2P"; static storage */
-	unsigned planes;	       /**< planes stored in the buffer (1 or 2) */
-	unsigned bits_per_pixel;       /**< bits per pixel in the first plane */
-	unsigned bit_depth;	       /**< significant bits per sample */
-	enum ph_bayer_order bayer;     /**< PH_BAYER_NONE for processed formats */
-	bool packed;		       /**< MIPI CSI-2 packed raw */
-	unsigned hsub, vsub;	       /**< chroma subsampling of plane 2 */
+	const char *name;	   /**< e.g. "SRGGB10_CSI2P"; static storage */
+	unsigned planes;	   /**< planes stored in the buffer (1 or 2) */
+	unsigned bits_per_pixel;   /**< bits per pixel in the first plane */
+	unsigned bit_depth;	   /**< significant bits per sample */
+	enum ph_bayer_order bayer; /**< PH_BAYER_NONE for processed formats */
+	bool packed;		   /**< MIPI CSI-2 packed raw */
+	unsigned hsub, vsub;	   /**< chroma subsampling of plane 2 */
 };
 
 /**

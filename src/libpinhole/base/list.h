@@ -35,7 +35,7 @@ static inline void ph_list_remove(struct ph_list *elm)
 	elm->prev = elm->next = elm;
 }
 
-#define ph_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define ph_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define ph_list_first(list, type, member)                                                          \
 	(ph_list_empty(list) ? NULL : ph_container_of((list)->next, type, member))

@@ -14,7 +14,7 @@ struct ph_context;
 void ph_log(const struct ph_context *ctx, enum ph_log_priority priority, const char *format, ...)
 	PH_PRINTF(3, 4);
 
-#define ph_err(ctx, ...) ph_log((ctx), PH_LOG_ERROR, __VA_ARGS__)
+#define ph_err(ctx, ...)  ph_log((ctx), PH_LOG_ERROR, __VA_ARGS__)
 #define ph_warn(ctx, ...) ph_log((ctx), PH_LOG_WARNING, __VA_ARGS__)
 #define ph_info(ctx, ...) ph_log((ctx), PH_LOG_INFO, __VA_ARGS__)
-#define ph_dbg(ctx, ...) ph_log((ctx), PH_LOG_DEBUG, __VA_ARGS__)
+#define ph_dbg(ctx, ...)  ph_log((ctx), PH_LOG_DEBUG, __VA_ARGS__)

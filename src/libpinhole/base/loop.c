@@ -76,7 +76,7 @@ struct ph_source *ph_loop_add_fd(struct ph_loop *loop, int fd, uint32_t events, 
 				 void *data)
 {
 	struct ph_source *s = calloc(1, sizeof(*s));
-	struct epoll_event ev = { .events = events };
+	struct epoll_event ev = {.events = events};
 
 	if (!s)
 		return NULL;

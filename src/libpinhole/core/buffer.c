@@ -67,9 +67,9 @@ struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 	buf->stream = stream;
 	buf->plane_count = stream->plane_count;
 	for (unsigned i = 0; i < stream->plane_count; i++)
-		buf->planes[i] = (struct ph_plane){ fd, stream->layout[i].offset,
-						    stream->layout[i].length,
-						    stream->layout[i].stride };
+		buf->planes[i] =
+			(struct ph_plane){fd, stream->layout[i].offset, stream->layout[i].length,
+					  stream->layout[i].stride};
 	return buf;
 }
 
@@ -185,7 +185,8 @@ PH_EXPORT struct ph_buffer *ph_stream_import_buffer(struct ph_stream *stream,
 		if (p->stride != stream->layout[i].stride || p->length < stream->layout[i].length ||
 		    (int64_t)p->offset + p->length > size) {
 			ph_err(stream_ctx(stream),
-			       "%s: plane %u (offset %u, length %u, stride %u, fd size %lld) does not "
+			       "%s: plane %u (offset %u, length %u, stride %u, fd size %lld) does "
+			       "not "
 			       "fit the stream: needs length >= %u and stride %u\n",
 			       what, i, p->offset, p->length, p->stride, (long long)size,
 			       stream->layout[i].length, stream->layout[i].stride);
@@ -307,7 +308,8 @@ void *ph_buffer_map_write(struct ph_buffer *buf, unsigned index)
 	map = mmap(NULL, p->offset - base + p->length, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
 		   base);
 	if (map == MAP_FAILED) {
-		ph_err(buf->stream->camera->ctx, "cannot map a buffer plane: %s\n", strerror(errno));
+		ph_err(buf->stream->camera->ctx, "cannot map a buffer plane: %s\n",
+		       strerror(errno));
 		return NULL;
 	}
 	buf->maps[index] = map;

@@ -7,7 +7,7 @@
 
 static const char *state_name(enum ph_camera_state state)
 {
-	static const char *const names[] = { "available", "acquired", "configured", "running" };
+	static const char *const names[] = {"available", "acquired", "configured", "running"};
 
 	return names[state];
 }
@@ -48,7 +48,7 @@ int ph_camera_add_control(struct ph_camera *cam, uint32_t id, const struct ph_co
 	if (!n)
 		return -ENOMEM;
 	cam->controls = n;
-	n[cam->control_count++] = (struct ph_control_info){ desc, *min, *max, *def };
+	n[cam->control_count++] = (struct ph_control_info){desc, *min, *max, *def};
 	return 0;
 }
 
@@ -256,9 +256,8 @@ PH_EXPORT int ph_camera_release(struct ph_camera *cam)
 	return 0;
 }
 
-PH_EXPORT struct ph_config *ph_camera_generate_config(struct ph_camera *cam,
-						      const enum ph_stream_role *roles,
-						      unsigned count)
+PH_EXPORT struct ph_config *
+ph_camera_generate_config(struct ph_camera *cam, const enum ph_stream_role *roles, unsigned count)
 {
 	struct ph_config *config;
 

@@ -88,7 +88,7 @@ int ph_config_add_format(struct ph_config *config, unsigned index, uint32_t form
 	if (!n)
 		return -ENOMEM;
 	s->formats = n;
-	n[s->format_count++] = (struct ph_config_format){ format, *range };
+	n[s->format_count++] = (struct ph_config_format){format, *range};
 	return 0;
 }
 

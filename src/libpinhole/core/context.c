@@ -31,7 +31,7 @@ PH_EXPORT const char *ph_version(void)
 
 PH_EXPORT struct ph_context *ph_context_new(const struct ph_context_params *user_params)
 {
-	struct ph_context_params params = { 0 };
+	struct ph_context_params params = {0};
 	struct ph_context *ctx;
 	const char *vconf;
 
@@ -58,8 +58,8 @@ PH_EXPORT struct ph_context *ph_context_new(const struct ph_context_params *user
 	ph_list_init(&ctx->events);
 
 	if (params.interface) {
-		if (params.interface->size < sizeof(ctx->iface) || !params.interface->open_restricted ||
-		    !params.interface->close_restricted) {
+		if (params.interface->size < sizeof(ctx->iface) ||
+		    !params.interface->open_restricted || !params.interface->close_restricted) {
 			ph_err(ctx, "ph_context_new: incomplete device open interface\n");
 			free(ctx);
 			return NULL;
@@ -109,8 +109,7 @@ PH_EXPORT struct ph_context *ph_context_unref(struct ph_context *ctx)
 
 	ph_list_for_each_safe(cam, ctmp, &ctx->cameras, struct ph_camera, link)
 		ph_camera_remove(cam);
-	ph_list_for_each_safe(ev, etmp, &ctx->events, struct ph_event, link)
-		ph_event_free(ev);
+	ph_list_for_each_safe(ev, etmp, &ctx->events, struct ph_event, link) ph_event_free(ev);
 	ph_loop_free(ctx->loop);
 	free(ctx->virtual_config);
 	free(ctx);

@@ -40,22 +40,22 @@ PH_EXPORT const struct ph_control_desc *ph_control_desc_by_name(const char *name
 
 struct ph_control_value ph_control_value_bool(bool v)
 {
-	return (struct ph_control_value){ .type = PH_CONTROL_TYPE_BOOL, .count = 1, .b = { v } };
+	return (struct ph_control_value){.type = PH_CONTROL_TYPE_BOOL, .count = 1, .b = {v}};
 }
 
 struct ph_control_value ph_control_value_int32(int32_t v)
 {
-	return (struct ph_control_value){ .type = PH_CONTROL_TYPE_INT32, .count = 1, .i32 = { v } };
+	return (struct ph_control_value){.type = PH_CONTROL_TYPE_INT32, .count = 1, .i32 = {v}};
 }
 
 struct ph_control_value ph_control_value_int64(int64_t v)
 {
-	return (struct ph_control_value){ .type = PH_CONTROL_TYPE_INT64, .count = 1, .i64 = { v } };
+	return (struct ph_control_value){.type = PH_CONTROL_TYPE_INT64, .count = 1, .i64 = {v}};
 }
 
 struct ph_control_value ph_control_value_float(float v)
 {
-	return (struct ph_control_value){ .type = PH_CONTROL_TYPE_FLOAT, .count = 1, .f = { v } };
+	return (struct ph_control_value){.type = PH_CONTROL_TYPE_FLOAT, .count = 1, .f = {v}};
 }
 
 static int parse_element(enum ph_control_type type, const char *text, struct ph_control_value *v,
@@ -339,7 +339,7 @@ PH_EXPORT int ph_control_list_set_float(struct ph_control_list *list, uint32_t i
 static int set_array(struct ph_control_list *list, uint32_t id, enum ph_control_type type,
 		     const void *values, size_t elem_size, unsigned count)
 {
-	struct ph_control_value v = { .type = type, .count = count };
+	struct ph_control_value v = {.type = type, .count = count};
 
 	if (!values || count == 0 || count > PH_CONTROL_MAX_ELEMENTS)
 		return -EINVAL;
@@ -388,7 +388,7 @@ PH_EXPORT int ph_control_list_set_string(struct ph_control_list *list, uint32_t 
 	}
 	free(e->string);
 	e->string = copy;
-	e->value = (struct ph_control_value){ .type = PH_CONTROL_TYPE_STRING, .count = 1 };
+	e->value = (struct ph_control_value){.type = PH_CONTROL_TYPE_STRING, .count = 1};
 	return 0;
 }
 
@@ -457,8 +457,7 @@ PH_EXPORT int ph_control_list_get_int64(const struct ph_control_list *list, uint
 	return err;
 }
 
-PH_EXPORT int ph_control_list_get_float(const struct ph_control_list *list, uint32_t id,
-					float *out)
+PH_EXPORT int ph_control_list_get_float(const struct ph_control_list *list, uint32_t id, float *out)
 {
 	int err;
 	const struct ph_control_value *v = get_typed(list, id, PH_CONTROL_TYPE_FLOAT, &err);

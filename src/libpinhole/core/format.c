@@ -5,14 +5,16 @@
 #include "core/internal.h"
 
 #define RAW(fcc, nm, depth, order, pk)                                                             \
-	{ .fourcc = fcc, .name = nm, .planes = 1, .bits_per_pixel = (pk) ? (depth) : 16,           \
-	  .bit_depth = depth, .bayer = order, .packed = pk, .hsub = 1, .vsub = 1 }
+	{                                                                                          \
+		.fourcc = fcc, .name = nm, .planes = 1, .bits_per_pixel = (pk) ? (depth) : 16,     \
+		.bit_depth = depth, .bayer = order, .packed = pk, .hsub = 1, .vsub = 1             \
+	}
 
 static const struct ph_format_info formats[] = {
-	{ PH_FORMAT_RGB888, "RGB888", 1, 24, 8, PH_BAYER_NONE, false, 1, 1 },
-	{ PH_FORMAT_BGR888, "BGR888", 1, 24, 8, PH_BAYER_NONE, false, 1, 1 },
-	{ PH_FORMAT_NV12, "NV12", 2, 8, 8, PH_BAYER_NONE, false, 2, 2 },
-	{ PH_FORMAT_YUYV, "YUYV", 1, 16, 8, PH_BAYER_NONE, false, 2, 1 },
+	{PH_FORMAT_RGB888, "RGB888", 1, 24, 8, PH_BAYER_NONE, false, 1, 1},
+	{PH_FORMAT_BGR888, "BGR888", 1, 24, 8, PH_BAYER_NONE, false, 1, 1},
+	{PH_FORMAT_NV12, "NV12", 2, 8, 8, PH_BAYER_NONE, false, 2, 2},
+	{PH_FORMAT_YUYV, "YUYV", 1, 16, 8, PH_BAYER_NONE, false, 2, 1},
 	RAW(PH_FORMAT_SRGGB10, "SRGGB10", 10, PH_BAYER_RGGB, false),
 	RAW(PH_FORMAT_SGRBG10, "SGRBG10", 10, PH_BAYER_GRBG, false),
 	RAW(PH_FORMAT_SGBRG10, "SGBRG10", 10, PH_BAYER_GBRG, false),
@@ -87,12 +89,12 @@ int ph_format_layout(uint32_t fourcc, uint32_t width, uint32_t height, uint32_t 
 		return -EINVAL;
 
 	size = (uint64_t)stride * height;
-	planes[0] = (struct ph_plane_layout){ 0, (uint32_t)size, stride };
+	planes[0] = (struct ph_plane_layout){0, (uint32_t)size, stride};
 	*plane_count = 1;
 	if (info->planes == 2) { /* NV12: interleaved CbCr, same stride, half height */
 		uint32_t ch = (height + info->vsub - 1) / info->vsub;
 
-		planes[1] = (struct ph_plane_layout){ (uint32_t)size, stride * ch, stride };
+		planes[1] = (struct ph_plane_layout){(uint32_t)size, stride * ch, stride};
 		size += (uint64_t)stride * ch;
 		*plane_count = 2;
 	}

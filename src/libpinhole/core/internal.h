@@ -12,7 +12,7 @@
 #include "base/log.h"
 #include "base/loop.h"
 
-#define PH_MAX_PLANES 3
+#define PH_MAX_PLANES  3
 #define PH_MAX_STREAMS 4
 
 struct ph_pipeline_ops;

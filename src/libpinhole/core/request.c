@@ -40,7 +40,8 @@ PH_EXPORT int ph_request_free(struct ph_request *req)
 	if (!req)
 		return 0;
 	if (req->status == PH_REQUEST_PENDING) {
-		ph_err(req->camera->ctx, "ph_request_free: request is queued; stop the camera first\n");
+		ph_err(req->camera->ctx,
+		       "ph_request_free: request is queued; stop the camera first\n");
 		return -EBUSY;
 	}
 	ph_control_list_free(req->controls);
@@ -97,7 +98,7 @@ PH_EXPORT int ph_request_add_buffer(struct ph_request *req, struct ph_stream *st
 			return -EINVAL;
 		}
 	}
-	req->buffers[req->buffer_count++] = (struct ph_request_buffer){ stream, buf };
+	req->buffers[req->buffer_count++] = (struct ph_request_buffer){stream, buf};
 	return 0;
 }
 

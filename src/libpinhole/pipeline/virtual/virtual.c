@@ -22,25 +22,25 @@
 #include "core/internal.h"
 #include "pipeline/virtual/sim.h"
 
-#define EXPOSURE_DELAY 2 /* frames from writing exposure to a frame taken with it */
-#define GAIN_DELAY 1
-#define VBLANK_MIN_LINES 20 /* lines of vertical blanking at the fastest frame rate */
+#define EXPOSURE_DELAY	      2 /* frames from writing exposure to a frame taken with it */
+#define GAIN_DELAY	      1
+#define VBLANK_MIN_LINES      20 /* lines of vertical blanking at the fastest frame rate */
 #define EXPOSURE_MARGIN_LINES 4
-#define MAX_CATCH_UP 4 /* late frames rendered at once before the rest count as dropped */
-#define DEFAULT_BUFFERS 4
+#define MAX_CATCH_UP	      4 /* late frames rendered at once before the rest count as dropped */
+#define DEFAULT_BUFFERS	      4
 
 struct virtual_options {
 	struct ph_sim_params sim;
-	bool packed;			/* preferred raw format is CSI-2 packed */
-	int64_t min_frame_duration_us;	/* fastest the sensor can run */
+	bool packed;		       /* preferred raw format is CSI-2 packed */
+	int64_t min_frame_duration_us; /* fastest the sensor can run */
 	int64_t default_frame_duration_us;
-	bool render;			/* false: skip pixels (request path benchmark) */
+	bool render; /* false: skip pixels (request path benchmark) */
 	int32_t location, rotation;
 };
 
 /* A sensor register written at one frame, effective from a later one. */
 struct delayed {
-	uint64_t from;	/* first frame taken with value */
+	uint64_t from; /* first frame taken with value */
 	double value;
 };
 
@@ -59,14 +59,14 @@ struct virtual_camera {
 	struct ph_source *source;
 
 	/* Sensor state while running */
-	uint64_t sequence;	    /* next frame's number */
-	uint64_t frame_start_ns;    /* start of the next frame */
+	uint64_t sequence;	 /* next frame's number */
+	uint64_t frame_start_ns; /* start of the next frame */
 	double line_time_ns;
 	struct delayed_control exposure_lines;
 	struct delayed_control gain;
 	struct delayed_control test_pattern;
-	int64_t fdl[2];		    /* FrameDurationLimits in effect, us */
-	float colour_gains[2];	    /* applied in processed rendering, no delay */
+	int64_t fdl[2];	       /* FrameDurationLimits in effect, us */
+	float colour_gains[2]; /* applied in processed rendering, no delay */
 };
 
 static void delayed_set(struct delayed_control *dc, uint64_t from, double value)
@@ -78,7 +78,7 @@ static void delayed_set(struct delayed_control *dc, uint64_t from, double value)
 		dc->current = dc->queue[0].value;
 		memmove(dc->queue, dc->queue + 1, --dc->count * sizeof(dc->queue[0]));
 	}
-	dc->queue[dc->count++] = (struct delayed){ from, value };
+	dc->queue[dc->count++] = (struct delayed){from, value};
 }
 
 /* Advance to frame @frame: @return the value it is taken with. */
@@ -152,7 +152,7 @@ static int set_option(struct virtual_options *o, const char *key, const char *va
 		return 0;
 	}
 	if (!strcmp(key, "bayer")) {
-		static const char *const orders[] = { "RGGB", "GRBG", "GBRG", "BGGR" };
+		static const char *const orders[] = {"RGGB", "GRBG", "GBRG", "BGGR"};
 
 		*why = "RGGB, GRBG, GBRG or BGGR";
 		for (unsigned i = 0; i < 4; i++) {
@@ -197,8 +197,8 @@ static int set_option(struct virtual_options *o, const char *key, const char *va
 	NUM("vignetting", 0, 0.9, p->vignetting = (float)d, "0 to 0.9");
 	NUM("object-speed", 0, 100, p->object_speed = (float)d, "0 to 100 (widths per second)");
 	NUM("seed", 0, 1e15, p->seed = (uint64_t)d, "a non-negative integer");
-	NUM("frame-rate", 0.5, 1000, o->default_frame_duration_us = (int64_t)(1e6 / d),
-	    "0.5 to 1000 (frames per second)");
+	NUM("frame-rate", 0.5, 100000, o->default_frame_duration_us = (int64_t)(1e6 / d),
+	    "0.5 to 100000 (frames per second)");
 	NUM("max-frame-rate", 0.5, 100000, o->min_frame_duration_us = (int64_t)(1e6 / d),
 	    "0.5 to 100000 (frames per second)");
 	NUM("location", 0, 2, o->location = (int32_t)d, "0 (front), 1 (back) or 2 (external)");
@@ -340,19 +340,19 @@ static void options_default(struct virtual_options *o)
 static uint32_t raw_format(const struct ph_sim_params *p, bool packed)
 {
 	static const uint32_t table[2][2][4] = {
-		{ { PH_FORMAT_SRGGB10, PH_FORMAT_SGRBG10, PH_FORMAT_SGBRG10, PH_FORMAT_SBGGR10 },
-		  { PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGRBG10_CSI2P, PH_FORMAT_SGBRG10_CSI2P,
-		    PH_FORMAT_SBGGR10_CSI2P } },
-		{ { PH_FORMAT_SRGGB12, PH_FORMAT_SGRBG12, PH_FORMAT_SGBRG12, PH_FORMAT_SBGGR12 },
-		  { PH_FORMAT_SRGGB12_CSI2P, PH_FORMAT_SGRBG12_CSI2P, PH_FORMAT_SGBRG12_CSI2P,
-		    PH_FORMAT_SBGGR12_CSI2P } },
+		{{PH_FORMAT_SRGGB10, PH_FORMAT_SGRBG10, PH_FORMAT_SGBRG10, PH_FORMAT_SBGGR10},
+		 {PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGRBG10_CSI2P, PH_FORMAT_SGBRG10_CSI2P,
+		  PH_FORMAT_SBGGR10_CSI2P}},
+		{{PH_FORMAT_SRGGB12, PH_FORMAT_SGRBG12, PH_FORMAT_SGBRG12, PH_FORMAT_SBGGR12},
+		 {PH_FORMAT_SRGGB12_CSI2P, PH_FORMAT_SGRBG12_CSI2P, PH_FORMAT_SGBRG12_CSI2P,
+		  PH_FORMAT_SBGGR12_CSI2P}},
 	};
 
 	return table[p->bit_depth == 12][packed][p->order];
 }
 
-static const uint32_t processed_formats[] = { PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_NV12,
-					      PH_FORMAT_YUYV };
+static const uint32_t processed_formats[] = {PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_NV12,
+					     PH_FORMAT_YUYV};
 
 #define STRIDE_ALIGN 64 /* a cache line: keeps every row aligned for SIMD */
 
@@ -368,7 +368,7 @@ static int add_formats(struct virtual_camera *vc, struct ph_config *config, unsi
 	int ret = 0;
 
 	if (role == PH_ROLE_RAW) {
-		struct ph_size_range r = { p->width, p->height, p->width, p->height, 0, 0 };
+		struct ph_size_range r = {p->width, p->height, p->width, p->height, 0, 0};
 
 		ret = ph_config_add_format(config, index, raw_format(p, false), &r);
 		if (!ret)
@@ -376,7 +376,7 @@ static int add_formats(struct virtual_camera *vc, struct ph_config *config, unsi
 		return ret;
 	}
 	for (unsigned i = 0; i < sizeof(processed_formats) / sizeof(processed_formats[0]); i++) {
-		struct ph_size_range r = { 64, 64, p->width, p->height, 2, 2 };
+		struct ph_size_range r = {64, 64, p->width, p->height, 2, 2};
 
 		ret = ph_config_add_format(config, index, processed_formats[i], &r);
 		if (ret)
@@ -392,7 +392,7 @@ static int virtual_generate_config(struct ph_camera *cam, struct ph_config *conf
 	const struct ph_sim_params *p = &vc->opt.sim;
 
 	for (unsigned i = 0; i < count; i++) {
-		struct ph_stream_config sc = { .role = roles[i], .buffer_count = DEFAULT_BUFFERS };
+		struct ph_stream_config sc = {.role = roles[i], .buffer_count = DEFAULT_BUFFERS};
 		int index, ret;
 
 		switch (roles[i]) {
@@ -475,10 +475,10 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 			uint32_t def = is_raw ? raw_format(p, vc->opt.packed) : PH_FORMAT_RGB888;
 			const char *asked = ph_format_name(sc->pixel_format);
 
-			ph_config_message(config, "stream %u: format %s%s%s is not offered for %s; using %s",
-					  i, asked ? asked : "", asked ? "" : "0x",
-					  asked ? "" : "(unknown)", ph_stream_role_name(sc->role),
-					  ph_format_name(def));
+			ph_config_message(
+				config, "stream %u: format %s%s%s is not offered for %s; using %s",
+				i, asked ? asked : "", asked ? "" : "0x", asked ? "" : "(unknown)",
+				ph_stream_role_name(sc->role), ph_format_name(def));
 			sc->pixel_format = def;
 			sc->adjusted |= PH_ADJUSTED_FORMAT;
 		}
@@ -542,8 +542,8 @@ static uint64_t now_ns(void)
 
 static int arm_timer(struct virtual_camera *vc, uint64_t when_ns)
 {
-	struct itimerspec its = { .it_value = { (time_t)(when_ns / 1000000000ull),
-						(long)(when_ns % 1000000000ull) } };
+	struct itimerspec its = {
+		.it_value = {(time_t)(when_ns / 1000000000ull), (long)(when_ns % 1000000000ull)}};
 
 	return timerfd_settime(vc->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
 }
@@ -569,9 +569,14 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 			   uint64_t frame, struct ph_control_list *metadata)
 {
 	struct ph_camera *cam = vc->camera;
+	unsigned n = ph_control_list_count(controls);
 
-	for (unsigned i = 0; i < ph_control_list_count(controls); i++) {
-		uint32_t id = ph_control_list_id_at(controls, i);
+	/* Two passes: frame duration limits first, as they bound the exposure. */
+	for (unsigned k = 0; k < 2 * n; k++) {
+		uint32_t id = ph_control_list_id_at(controls, k % n);
+
+		if ((k < n) != (id == PH_CONTROL_FRAME_DURATION_LIMITS))
+			continue;
 		const struct ph_control_info *info = ph_camera_find_control(cam, id);
 		struct ph_control_value v;
 
@@ -626,7 +631,8 @@ static void render(struct virtual_camera *vc, struct ph_request *req,
 			continue;
 		}
 		if (dst && ph_format_is_raw(sc->pixel_format))
-			ret = ph_sim_render_raw(vc->scene, frame, sc->pixel_format, dst, sc->stride);
+			ret = ph_sim_render_raw(vc->scene, frame, sc->pixel_format, dst,
+						sc->stride);
 		else if (dst)
 			ret = ph_sim_render_processed(vc->scene, frame, vc->colour_gains,
 						      sc->pixel_format, sc->width, sc->height, dst,
@@ -669,13 +675,12 @@ static void capture_frame(struct virtual_camera *vc, uint64_t duration_ns, doubl
 	req->sequence = (uint32_t)seq;
 	ph_control_list_set_int64(md, PH_CONTROL_SENSOR_TIMESTAMP, (int64_t)frame.timestamp_ns);
 	ph_control_list_set_int64(md, PH_CONTROL_SENSOR_SEQUENCE, (int64_t)seq);
-	ph_control_list_set_int32(md, PH_CONTROL_EXPOSURE_TIME,
-				  (int32_t)lround(frame.exposure_us));
+	ph_control_list_set_int32(md, PH_CONTROL_EXPOSURE_TIME, (int32_t)lround(frame.exposure_us));
 	ph_control_list_set_float(md, PH_CONTROL_ANALOGUE_GAIN, (float)gain);
 	ph_control_list_set_int64(md, PH_CONTROL_FRAME_DURATION, (int64_t)(duration_ns / 1000));
 	ph_control_list_set_float_array(md, PH_CONTROL_COLOUR_GAINS, vc->colour_gains, 2);
 	ph_control_list_set_int32_array(md, PH_CONTROL_SENSOR_BLACK_LEVELS,
-					(const int32_t[]){ black, black, black, black }, 4);
+					(const int32_t[]){black, black, black, black}, 4);
 	ph_control_list_set_int32(md, PH_CONTROL_TEST_PATTERN_MODE, pattern);
 	ph_control_list_set_float(md, PH_CONTROL_LUX, ph_sim_scene_lux(vc->scene));
 	ph_camera_complete_request(cam, req, PH_REQUEST_COMPLETE);
@@ -737,8 +742,8 @@ static int virtual_start(struct ph_camera *cam, const struct ph_control_list *co
 	}
 	ph_control_list_free(scratch);
 
-	vc->source = ph_loop_add_fd(ph_context_get_loop(cam->ctx), vc->timer_fd, EPOLLIN, on_frame,
-				    vc);
+	vc->source =
+		ph_loop_add_fd(ph_context_get_loop(cam->ctx), vc->timer_fd, EPOLLIN, on_frame, vc);
 	if (!vc->source)
 		return -errno;
 	vc->frame_start_ns = now_ns();
@@ -754,7 +759,7 @@ static int virtual_start(struct ph_camera *cam, const struct ph_control_list *co
 static void virtual_stop(struct ph_camera *cam)
 {
 	struct virtual_camera *vc = cam->priv;
-	struct itimerspec off = { 0 };
+	struct itimerspec off = {0};
 
 	timerfd_settime(vc->timer_fd, 0, &off, NULL);
 	ph_loop_remove(vc->source);
@@ -792,6 +797,12 @@ static const struct ph_pipeline_ops virtual_ops = {
 	.queue_request = virtual_queue_request,
 };
 
+static int add_control(struct ph_camera *cam, uint32_t id, struct ph_control_value min,
+		       struct ph_control_value max, struct ph_control_value def)
+{
+	return ph_camera_add_control(cam, id, &min, &max, &def);
+}
+
 static int add_properties_and_controls(struct virtual_camera *vc)
 {
 	struct ph_camera *cam = vc->camera;
@@ -806,29 +817,30 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	ret |= ph_control_list_set_int32(props, PH_PROPERTY_LOCATION, vc->opt.location);
 	ret |= ph_control_list_set_int32(props, PH_PROPERTY_ROTATION, vc->opt.rotation);
 	ret |= ph_control_list_set_int32_array(props, PH_PROPERTY_PIXEL_ARRAY_SIZE,
-					       (const int32_t[]){ w, h }, 2);
+					       (const int32_t[]){w, h}, 2);
 	ret |= ph_control_list_set_int32_array(props, PH_PROPERTY_PIXEL_ARRAY_ACTIVE_AREA,
-					       (const int32_t[]){ 0, 0, w, h }, 4);
+					       (const int32_t[]){0, 0, w, h}, 4);
 	ret |= ph_control_list_set_int32_array(props, PH_PROPERTY_UNIT_CELL_SIZE,
-					       (const int32_t[]){ 1120, 1120 }, 2);
+					       (const int32_t[]){1120, 1120}, 2);
 	ret |= ph_control_list_set_int32(props, PH_PROPERTY_COLOR_FILTER_ARRANGEMENT, p->order);
-	ret |= ph_control_list_set_int32(props, PH_PROPERTY_SENSOR_BIT_DEPTH, (int32_t)p->bit_depth);
+	ret |= ph_control_list_set_int32(props, PH_PROPERTY_SENSOR_BIT_DEPTH,
+					 (int32_t)p->bit_depth);
 	if (ret)
 		return -ENOMEM;
 
 	/* Exposure can grow to the longest frame, less the sensor's margin. */
 	int32_t max_exp = (int32_t)(max_fd - EXPOSURE_MARGIN_LINES * vc->line_time_ns / 1000.0);
 	int32_t def_exp = 10000;
-	struct ph_control_value fdl_min = { PH_CONTROL_TYPE_INT64, 2,
-					    .i64 = { vc->opt.min_frame_duration_us,
-						     vc->opt.min_frame_duration_us } };
-	struct ph_control_value fdl_max = { PH_CONTROL_TYPE_INT64, 2, .i64 = { max_fd, max_fd } };
-	struct ph_control_value fdl_def = { PH_CONTROL_TYPE_INT64, 2,
-					    .i64 = { vc->opt.default_frame_duration_us,
-						     vc->opt.default_frame_duration_us } };
-	struct ph_control_value cg_min = { PH_CONTROL_TYPE_FLOAT, 2, .f = { 0.0f, 0.0f } };
-	struct ph_control_value cg_max = { PH_CONTROL_TYPE_FLOAT, 2, .f = { 8.0f, 8.0f } };
-	struct ph_control_value cg_def = { PH_CONTROL_TYPE_FLOAT, 2, .f = { 1.0f, 1.0f } };
+	struct ph_control_value fdl_min = {
+		PH_CONTROL_TYPE_INT64, 2,
+		.i64 = {vc->opt.min_frame_duration_us, vc->opt.min_frame_duration_us}};
+	struct ph_control_value fdl_max = {PH_CONTROL_TYPE_INT64, 2, .i64 = {max_fd, max_fd}};
+	struct ph_control_value fdl_def = {
+		PH_CONTROL_TYPE_INT64, 2,
+		.i64 = {vc->opt.default_frame_duration_us, vc->opt.default_frame_duration_us}};
+	struct ph_control_value cg_min = {PH_CONTROL_TYPE_FLOAT, 2, .f = {0.0f, 0.0f}};
+	struct ph_control_value cg_max = {PH_CONTROL_TYPE_FLOAT, 2, .f = {8.0f, 8.0f}};
+	struct ph_control_value cg_def = {PH_CONTROL_TYPE_FLOAT, 2, .f = {1.0f, 1.0f}};
 
 	ph_sim_ideal_colour_gains(vc->scene, ideal);
 	cg_def.f[0] = ideal[0];
@@ -836,22 +848,18 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	if (def_exp > vc->opt.default_frame_duration_us * 9 / 10)
 		def_exp = (int32_t)(vc->opt.default_frame_duration_us * 9 / 10);
 
-	ret = ph_camera_add_control(cam, PH_CONTROL_EXPOSURE_TIME,
-				    &(struct ph_control_value){ PH_CONTROL_TYPE_INT32, 1, .i32 = { 10 } },
-				    &(struct ph_control_value){ PH_CONTROL_TYPE_INT32, 1, .i32 = { max_exp } },
-				    &(struct ph_control_value){ PH_CONTROL_TYPE_INT32, 1, .i32 = { def_exp } });
-	ret = ret ?: ph_camera_add_control(cam, PH_CONTROL_ANALOGUE_GAIN,
-					   &(struct ph_control_value){ PH_CONTROL_TYPE_FLOAT, 1, .f = { 1.0f } },
-					   &(struct ph_control_value){ PH_CONTROL_TYPE_FLOAT, 1, .f = { 16.0f } },
-					   &(struct ph_control_value){ PH_CONTROL_TYPE_FLOAT, 1, .f = { 1.0f } });
-	ret = ret ?: ph_camera_add_control(cam, PH_CONTROL_FRAME_DURATION_LIMITS, &fdl_min,
-					   &fdl_max, &fdl_def);
-	ret = ret ?: ph_camera_add_control(cam, PH_CONTROL_COLOUR_GAINS, &cg_min, &cg_max,
-					   &cg_def);
-	ret = ret ?: ph_camera_add_control(cam, PH_CONTROL_TEST_PATTERN_MODE,
-					   &(struct ph_control_value){ PH_CONTROL_TYPE_INT32, 1, .i32 = { 0 } },
-					   &(struct ph_control_value){ PH_CONTROL_TYPE_INT32, 1, .i32 = { 2 } },
-					   &(struct ph_control_value){ PH_CONTROL_TYPE_INT32, 1, .i32 = { 0 } });
+	ret = add_control(cam, PH_CONTROL_EXPOSURE_TIME, ph_control_value_int32(10),
+			  ph_control_value_int32(max_exp), ph_control_value_int32(def_exp));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_ANALOGUE_GAIN, ph_control_value_float(1.0f),
+				  ph_control_value_float(16.0f), ph_control_value_float(1.0f));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_FRAME_DURATION_LIMITS, fdl_min, fdl_max, fdl_def);
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_COLOUR_GAINS, cg_min, cg_max, cg_def);
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_TEST_PATTERN_MODE, ph_control_value_int32(0),
+				  ph_control_value_int32(2), ph_control_value_int32(0));
 	return ret;
 }
 
@@ -877,8 +885,8 @@ int ph_pipeline_virtual_match(struct ph_context *ctx)
 		return ret;
 	}
 	/* Lines of the fastest frame: the pixel array plus minimum blanking. */
-	vc->line_time_ns = vc->opt.min_frame_duration_us * 1000.0 /
-			   (vc->opt.sim.height + VBLANK_MIN_LINES);
+	vc->line_time_ns =
+		vc->opt.min_frame_duration_us * 1000.0 / (vc->opt.sim.height + VBLANK_MIN_LINES);
 
 	vc->scene = ph_sim_scene_new(&vc->opt.sim);
 	vc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -889,7 +897,7 @@ int ph_pipeline_virtual_match(struct ph_context *ctx)
 		if (vc->camera)
 			ph_camera_unref(vc->camera); /* destroys vc */
 		else
-			virtual_destroy(&(struct ph_camera){ .priv = vc });
+			virtual_destroy(&(struct ph_camera){.priv = vc});
 		return ret;
 	}
 	ret = add_properties_and_controls(vc);
