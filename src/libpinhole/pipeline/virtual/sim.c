@@ -29,29 +29,33 @@
  */
 #define SIM_K 2500.0
 
-#define SIM_MAX_DIM 16384
-#define CHUNK 256 /* pixels rendered per step, a multiple of the packing groups */
-#define GAUSS_BITS 16
-#define GAUSS_SIZE (1u << GAUSS_BITS)
+#define SIM_MAX_DIM   16384
+#define CHUNK	      256 /* pixels rendered per step, a multiple of the packing groups */
+#define GAUSS_BITS    16
+#define GAUSS_SIZE    (1u << GAUSS_BITS)
 #define SRGB_LUT_SIZE 4096
 
 /* Scene layout, in fractions of the pixel array. */
-#define SURROUND 0.18f /* mid grey around the chart and ramps */
-#define FLAT_GREY 0.18f
-#define CHART_X0 0.05
-#define CHART_X1 0.95
-#define CHART_Y0 0.05
-#define CHART_Y1 0.60
-#define CHART_FILL 0.8 /* patch size relative to its cell; the rest is surround */
-#define RAMP_X0 0.05
-#define RAMP_X1 0.95
-#define RAMP_Y0 0.64
-#define RAMP_BAND 0.08 /* height of each of the four ramp bands */
-#define RAMP_FILL 0.75
-#define DISC_Y 0.40	 /* centre of the moving disc */
+#define SURROUND    0.18f /* mid grey around the chart and ramps */
+#define FLAT_GREY   0.18f
+#define CHART_X0    0.05
+#define CHART_X1    0.95
+#define CHART_Y0    0.05
+#define CHART_Y1    0.60
+#define CHART_FILL  0.8 /* patch size relative to its cell; the rest is surround */
+#define RAMP_X0	    0.05
+#define RAMP_X1	    0.95
+#define RAMP_Y0	    0.64
+#define RAMP_BAND   0.08 /* height of each of the four ramp bands */
+#define RAMP_FILL   0.75
+#define DISC_Y	    0.40 /* centre of the moving disc */
 #define DISC_RADIUS 0.10 /* of the height */
 
-enum { CH_R, CH_G, CH_B };
+enum {
+	CH_R,
+	CH_G,
+	CH_B
+};
 
 enum row_kind {
 	ROW_SURROUND,
@@ -68,14 +72,14 @@ struct row_info {
 struct ph_sim_scene {
 	struct ph_sim_params p;
 	uint32_t w, h;
-	float resp[3]; /* illuminant x channel sensitivity, green = 1 */
-	float vig_a;   /* vignetting coefficient, see vignetting() */
-	uint8_t cfa[4];	    /* channel at (x & 1) + 2 * (y & 1) */
-	float *site;	    /* w * h: reflectance x vignetting x resp at each site */
-	float *colr2;	    /* w: squared normalised distance from the centre, x part */
-	float *rowr2;	    /* h: the same, y part */
-	int8_t *colpatch;   /* w: chart column 0..5, or -1 */
-	float *colramp;	    /* w: ramp value 0..1, or -1 outside the ramps */
+	float resp[3];	       /* illuminant x channel sensitivity, green = 1 */
+	float vig_a;	       /* vignetting coefficient, see vignetting() */
+	uint8_t cfa[4];	       /* channel at (x & 1) + 2 * (y & 1) */
+	float *site;	       /* w * h: reflectance x vignetting x resp at each site */
+	float *colr2;	       /* w: squared normalised distance from the centre, x part */
+	float *rowr2;	       /* h: the same, y part */
+	int8_t *colpatch;      /* w: chart column 0..5, or -1 */
+	float *colramp;	       /* w: ramp value 0..1, or -1 outside the ramps */
 	struct row_info *rows; /* h */
 	float *gauss;	       /* GAUSS_SIZE unit normal deviates */
 	uint8_t srgb[SRGB_LUT_SIZE];
@@ -90,34 +94,34 @@ struct ph_sim_scene {
  * with the sRGB EOTF at scene creation.
  */
 static const uint8_t colorchecker_srgb[24][3] = {
-	{ 115, 82, 68 },   /* dark skin */
-	{ 194, 150, 130 }, /* light skin */
-	{ 98, 122, 157 },  /* blue sky */
-	{ 87, 108, 67 },   /* foliage */
-	{ 133, 128, 177 }, /* blue flower */
-	{ 103, 189, 170 }, /* bluish green */
-	{ 214, 126, 44 },  /* orange */
-	{ 80, 91, 166 },   /* purplish blue */
-	{ 193, 90, 99 },   /* moderate red */
-	{ 94, 60, 108 },   /* purple */
-	{ 157, 188, 64 },  /* yellow green */
-	{ 224, 163, 46 },  /* orange yellow */
-	{ 56, 61, 150 },   /* blue */
-	{ 70, 148, 73 },   /* green */
-	{ 175, 54, 60 },   /* red */
-	{ 231, 199, 31 },  /* yellow */
-	{ 187, 86, 149 },  /* magenta */
-	{ 8, 133, 161 },   /* cyan */
-	{ 243, 243, 242 }, /* white 9.5 */
-	{ 200, 200, 200 }, /* neutral 8 */
-	{ 160, 160, 160 }, /* neutral 6.5 */
-	{ 122, 122, 121 }, /* neutral 5 */
-	{ 85, 85, 85 },	   /* neutral 3.5 */
-	{ 52, 52, 52 },	   /* black 2 */
+	{115, 82, 68},	 /* dark skin */
+	{194, 150, 130}, /* light skin */
+	{98, 122, 157},	 /* blue sky */
+	{87, 108, 67},	 /* foliage */
+	{133, 128, 177}, /* blue flower */
+	{103, 189, 170}, /* bluish green */
+	{214, 126, 44},	 /* orange */
+	{80, 91, 166},	 /* purplish blue */
+	{193, 90, 99},	 /* moderate red */
+	{94, 60, 108},	 /* purple */
+	{157, 188, 64},	 /* yellow green */
+	{224, 163, 46},	 /* orange yellow */
+	{56, 61, 150},	 /* blue */
+	{70, 148, 73},	 /* green */
+	{175, 54, 60},	 /* red */
+	{231, 199, 31},	 /* yellow */
+	{187, 86, 149},	 /* magenta */
+	{8, 133, 161},	 /* cyan */
+	{243, 243, 242}, /* white 9.5 */
+	{200, 200, 200}, /* neutral 8 */
+	{160, 160, 160}, /* neutral 6.5 */
+	{122, 122, 121}, /* neutral 5 */
+	{85, 85, 85},	 /* neutral 3.5 */
+	{52, 52, 52},	 /* black 2 */
 };
 
 /* The moving object: a bright orange disc (linear reflectance). */
-static const float disc_refl[3] = { 0.90f, 0.40f, 0.05f };
+static const float disc_refl[3] = {0.90f, 0.40f, 0.05f};
 
 /*
  * Relative spectral sensitivity of the colour filters at their peaks. Real
@@ -125,20 +129,20 @@ static const float disc_refl[3] = { 0.90f, 0.40f, 0.05f };
  * R/G and B/G of a grey are 0.55..0.67 between 5000 and 6500 K, and the
  * white balance gains of daylight are about 1.5..1.8, as on real parts.
  */
-static const double sensitivity[3] = { 0.65, 1.0, 0.62 };
+static const double sensitivity[3] = {0.65, 1.0, 0.62};
 /* Wavelengths at which the illuminant is sampled for each channel, metres. */
-static const double channel_lambda[3] = { 610e-9, 540e-9, 465e-9 };
+static const double channel_lambda[3] = {610e-9, 540e-9, 465e-9};
 
 /* Channel of each 2x2 position, by CFA order. */
 static const uint8_t cfa_tables[4][4] = {
-	[PH_BAYER_RGGB] = { CH_R, CH_G, CH_G, CH_B },
-	[PH_BAYER_GRBG] = { CH_G, CH_R, CH_B, CH_G },
-	[PH_BAYER_GBRG] = { CH_G, CH_B, CH_R, CH_G },
-	[PH_BAYER_BGGR] = { CH_B, CH_G, CH_G, CH_R },
+	[PH_BAYER_RGGB] = {CH_R, CH_G, CH_G, CH_B},
+	[PH_BAYER_GRBG] = {CH_G, CH_R, CH_B, CH_G},
+	[PH_BAYER_GBRG] = {CH_G, CH_B, CH_R, CH_G},
+	[PH_BAYER_BGGR] = {CH_B, CH_G, CH_G, CH_R},
 };
 
 /* Colour bars: bit 0 red, bit 1 green, bit 2 blue. */
-static const uint8_t bar_masks[8] = { 7, 3, 6, 2, 5, 1, 4, 0 };
+static const uint8_t bar_masks[8] = {7, 3, 6, 2, 5, 1, 4, 0};
 
 void ph_sim_params_default(struct ph_sim_params *params)
 {
@@ -262,7 +266,7 @@ static void layout_chart(struct ph_sim_scene *s)
 			s->colramp[x] = rx1 - rx0 > 1 ? (float)(x - rx0) / (rx1 - 1 - rx0) : 1.0f;
 	}
 	for (uint32_t y = 0; y < s->h; y++)
-		s->rows[y] = (struct row_info){ ROW_SURROUND, 0 };
+		s->rows[y] = (struct row_info){ROW_SURROUND, 0};
 
 	for (unsigned j = 0; j < 6; j++) {
 		uint32_t x0 = frac_pos((CHART_X0 * s->w + (j + gap) * cw) / s->w, s->w);
@@ -280,7 +284,7 @@ static void layout_chart(struct ph_sim_scene *s)
 		uint32_t y1 = frac_pos((CHART_Y0 * s->h + (i + 1 - gap) * ch) / s->h, s->h);
 
 		for (uint32_t y = y0; y < y1; y++)
-			s->rows[y] = (struct row_info){ ROW_CHART, (uint8_t)i };
+			s->rows[y] = (struct row_info){ROW_CHART, (uint8_t)i};
 		for (unsigned j = 0; j < 6; j++) {
 			s->patch_rect[i * 6 + j][1] = y0;
 			s->patch_rect[i * 6 + j][3] = y1 - y0;
@@ -292,7 +296,7 @@ static void layout_chart(struct ph_sim_scene *s)
 		uint32_t y1 = frac_pos(band + RAMP_BAND - margin, s->h);
 
 		for (uint32_t y = y0; y < y1; y++)
-			s->rows[y] = (struct row_info){ ROW_RAMP, (uint8_t)k };
+			s->rows[y] = (struct row_info){ROW_RAMP, (uint8_t)k};
 	}
 }
 
@@ -365,7 +369,9 @@ struct ph_sim_scene *ph_sim_scene_new(const struct ph_sim_params *params)
 		s->resp[c] = (float)(planck(channel_lambda[c], kelvin) * sensitivity[c] / g);
 
 	/* 1 / (1 + a)^2 = 1 - vignetting at r = 1 */
-	double vig = params->vignetting < 0 ? 0 : params->vignetting > 0.9 ? 0.9 : params->vignetting;
+	double vig = params->vignetting < 0	? 0
+		     : params->vignetting > 0.9 ? 0.9
+						: params->vignetting;
 	s->vig_a = (float)(1.0 / sqrt(1.0 - vig) - 1.0);
 	double rmax2 = (double)s->w * s->w / 4 + (double)s->h * s->h / 4;
 	for (uint32_t x = 0; x < s->w; x++) {
@@ -388,7 +394,7 @@ struct ph_sim_scene *ph_sim_scene_new(const struct ph_sim_params *params)
 			s->colramp[x] = -1.0f;
 		}
 		for (uint32_t y = 0; y < s->h; y++)
-			s->rows[y] = (struct row_info){ ROW_FLAT, 0 };
+			s->rows[y] = (struct row_info){ROW_FLAT, 0};
 	}
 
 	for (uint32_t y = 0; y < s->h; y++) {
@@ -406,7 +412,8 @@ struct ph_sim_scene *ph_sim_scene_new(const struct ph_sim_params *params)
 
 	fill_gauss(s->gauss);
 	for (unsigned i = 0; i < SRGB_LUT_SIZE; i++)
-		s->srgb[i] = (uint8_t)lrint(255.0 * linear_to_srgb((double)i / (SRGB_LUT_SIZE - 1)));
+		s->srgb[i] =
+			(uint8_t)lrint(255.0 * linear_to_srgb((double)i / (SRGB_LUT_SIZE - 1)));
 	return s;
 }
 
@@ -475,7 +482,7 @@ struct disc {
 
 static struct disc disc_at(const struct ph_sim_scene *s, const struct ph_sim_frame *f)
 {
-	struct disc d = { .cy = DISC_Y * s->h, .r = DISC_RADIUS * s->h };
+	struct disc d = {.cy = DISC_Y * s->h, .r = DISC_RADIUS * s->h};
 	double period = s->w + 2 * d.r;
 	double phase = fmod(f->timestamp_ns * 1e-9 * s->p.object_speed * s->w, period);
 
@@ -505,7 +512,11 @@ static void disc_span(const struct disc *d, uint32_t y, uint32_t w, uint32_t *x0
 	}
 }
 
-enum packing { PACK_U16, PACK_10, PACK_12 };
+enum packing {
+	PACK_U16,
+	PACK_10,
+	PACK_12
+};
 
 static void pack_u16(const uint16_t *v, unsigned n, uint8_t *d)
 {
@@ -529,7 +540,7 @@ static void pack_10(const uint16_t *v, unsigned n, uint8_t *d)
 				 (v[i + 3] & 3) << 6);
 	}
 	if (i < n) { /* a partial last group, padded with zeros */
-		uint16_t p[4] = { 0, 0, 0, 0 };
+		uint16_t p[4] = {0, 0, 0, 0};
 
 		for (unsigned k = 0; i + k < n; k++)
 			p[k] = v[i + k];
@@ -551,12 +562,12 @@ static void pack_12(const uint16_t *v, unsigned n, uint8_t *d)
 
 /* Per-frame constants of the raw conversion. */
 struct raw_ctx {
-	float e;	/* electrons per unit site value */
-	float rn2;	/* read noise variance, e-^2 */
-	float fw;	/* full well */
-	float dnscale;	/* DN per electron: gain x (white - black) / full well */
-	float black;	/* black level + 0.5, for rounding by truncation */
-	float maxv;	/* 2^bit_depth - 1 */
+	float e;       /* electrons per unit site value */
+	float rn2;     /* read noise variance, e-^2 */
+	float fw;      /* full well */
+	float dnscale; /* DN per electron: gain x (white - black) / full well */
+	float black;   /* black level + 0.5, for rounding by truncation */
+	float maxv;    /* 2^bit_depth - 1 */
 	const float *gauss;
 };
 
@@ -659,13 +670,15 @@ int ph_sim_render_raw(const struct ph_sim_scene *scene, const struct ph_sim_fram
 		.e = (float)frame_electrons(s, frame),
 		.rn2 = s->p.read_noise * s->p.read_noise,
 		.fw = s->p.full_well,
-		.dnscale = (float)(frame_gain(frame) * ((1u << s->p.bit_depth) - 1 - s->p.black_level) /
-				   s->p.full_well),
+		.dnscale =
+			(float)(frame_gain(frame) *
+				((1u << s->p.bit_depth) - 1 - s->p.black_level) / s->p.full_well),
 		.black = s->p.black_level + 0.5f,
 		.maxv = (float)((1u << s->p.bit_depth) - 1),
 		.gauss = s->gauss,
 	};
-	int pattern = frame->test_pattern == 1 || frame->test_pattern == 2 ? frame->test_pattern : 0;
+	int pattern =
+		frame->test_pattern == 1 || frame->test_pattern == 2 ? frame->test_pattern : 0;
 	struct disc d = disc_at(s, frame);
 	float sb[CHUNK];
 	uint16_t vals[CHUNK];
@@ -772,7 +785,8 @@ static void proc_row(const struct ph_sim_scene *s, const struct proc_ctx *c, uin
 		}
 		float vig = vignetting(s, sx, sy);
 		for (int ch = 0; ch < 3; ch++) {
-			/* clip at full well, then at the ADC's full scale, then after white balance */
+			/* clip at full well, then at the ADC's full scale, then after white balance
+			 */
 			float v = refl[ch] * vig * c->scale[ch];
 			v = (v < 1.0f ? v : 1.0f) * c->gain;
 			v = (v < 1.0f ? v : 1.0f) * c->wb[ch];
@@ -828,13 +842,14 @@ int ph_sim_render_processed(const struct ph_sim_scene *scene, const struct ph_si
 	double fs = frame_electrons(s, frame) / s->p.full_well;
 	struct proc_ctx c = {
 		.gain = (float)frame_gain(frame),
-		.wb = { colour_gains[0] > 0 ? colour_gains[0] : 0, 1.0f,
-			colour_gains[1] > 0 ? colour_gains[1] : 0 },
+		.wb = {colour_gains[0] > 0 ? colour_gains[0] : 0, 1.0f,
+		       colour_gains[1] > 0 ? colour_gains[1] : 0},
 		.out_w = width,
 		.out_h = height,
 		.xstep = ((uint64_t)s->w << 32) / width,
-		.pattern = frame->test_pattern == 1 || frame->test_pattern == 2 ? frame->test_pattern
-										   : 0,
+		.pattern = frame->test_pattern == 1 || frame->test_pattern == 2
+				   ? frame->test_pattern
+				   : 0,
 		.disc = disc_at(s, frame),
 	};
 	for (int ch = 0; ch < 3; ch++)

@@ -22,20 +22,20 @@ enum ph_sim_scene_kind {
 
 /* Static parameters of the simulated sensor and its scene. */
 struct ph_sim_params {
-	char model[32];		  /* sensor model name, reported as the Model property */
-	uint32_t width, height;	  /* pixel array (even numbers) */
-	enum ph_bayer_order order;/* native CFA order */
-	unsigned bit_depth;	  /* 10 or 12 */
-	uint32_t black_level;	  /* DN at bit_depth */
-	float full_well;	  /* electrons at saturation */
-	float read_noise;	  /* electrons rms */
-	bool noise;		  /* add shot and read noise */
+	char model[32];		   /* sensor model name, reported as the Model property */
+	uint32_t width, height;	   /* pixel array (even numbers) */
+	enum ph_bayer_order order; /* native CFA order */
+	unsigned bit_depth;	   /* 10 or 12 */
+	uint32_t black_level;	   /* DN at bit_depth */
+	float full_well;	   /* electrons at saturation */
+	float read_noise;	   /* electrons rms */
+	bool noise;		   /* add shot and read noise */
 	enum ph_sim_scene_kind scene;
-	float lux;		  /* scene illuminance */
+	float lux;		     /* scene illuminance */
 	uint32_t colour_temperature; /* illuminant, kelvin */
-	float vignetting;	  /* relative light loss in the corners, 0..0.9 */
-	float object_speed;	  /* moving object, pixel-array widths per second */
-	uint64_t seed;		  /* noise seed */
+	float vignetting;	     /* relative light loss in the corners, 0..0.9 */
+	float object_speed;	     /* moving object, pixel-array widths per second */
+	uint64_t seed;		     /* noise seed */
 };
 
 /* Fill @p params with the defaults documented in doc/virtual-camera.md. */
@@ -43,11 +43,11 @@ void ph_sim_params_default(struct ph_sim_params *params);
 
 /* What one frame is taken with. */
 struct ph_sim_frame {
-	double exposure_us;	/* exposure time */
-	double gain;		/* analogue gain, >= 1 */
-	uint64_t timestamp_ns;	/* start of exposure; positions the moving object */
-	uint32_t sequence;	/* frame number; varies the noise */
-	int test_pattern;	/* 0 scene, 1 colour bars, 2 grey ramp */
+	double exposure_us;    /* exposure time */
+	double gain;	       /* analogue gain, >= 1 */
+	uint64_t timestamp_ns; /* start of exposure; positions the moving object */
+	uint32_t sequence;     /* frame number; varies the noise */
+	int test_pattern;      /* 0 scene, 1 colour bars, 2 grey ramp */
 };
 
 /* A scene prepared for one sensor: precomputed reflectance and vignetting. */

@@ -877,6 +877,11 @@ int ph_pipeline_virtual_match(struct ph_context *ctx)
 		ret = load_file(ctx, &vc->opt, ctx->virtual_config);
 	if (!ret && env && *env)
 		ret = load_env(ctx, &vc->opt, env);
+	if (!ret && vc->opt.sim.black_level >= (1u << vc->opt.sim.bit_depth) - 1) {
+		ph_err(ctx, "virtual camera: black-level %u must be below the %u-bit white level\n",
+		       vc->opt.sim.black_level, vc->opt.sim.bit_depth);
+		ret = -EINVAL;
+	}
 	if (!ret && vc->opt.min_frame_duration_us > vc->opt.default_frame_duration_us)
 		vc->opt.default_frame_duration_us = vc->opt.min_frame_duration_us;
 	if (ret < 0) {
