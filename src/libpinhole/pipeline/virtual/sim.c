@@ -323,6 +323,26 @@ static void fill_gauss(float *g)
 		g[i] = (float)((g[i] - mean) / sd);
 }
 
+/* Illuminant: black body sampled at each channel's peak, times its sensitivity. */
+static void illuminant_response(const struct ph_sim_params *params, float resp[3])
+{
+	double kelvin = params->colour_temperature;
+
+	kelvin = kelvin < 1000 ? 1000 : kelvin > 40000 ? 40000 : kelvin;
+	double g = planck(channel_lambda[CH_G], kelvin) * sensitivity[CH_G];
+	for (int c = 0; c < 3; c++)
+		resp[c] = (float)(planck(channel_lambda[c], kelvin) * sensitivity[c] / g);
+}
+
+void ph_sim_params_ideal_colour_gains(const struct ph_sim_params *params, float gains[2])
+{
+	float resp[3];
+
+	illuminant_response(params, resp);
+	gains[0] = resp[CH_G] / resp[CH_R];
+	gains[1] = resp[CH_G] / resp[CH_B];
+}
+
 static bool params_valid(const struct ph_sim_params *p)
 {
 	return p->width >= 2 && p->width <= SIM_MAX_DIM && p->height >= 2 &&
@@ -361,12 +381,7 @@ struct ph_sim_scene *ph_sim_scene_new(const struct ph_sim_params *params)
 		return NULL;
 	}
 
-	/* Illuminant: black body sampled at each channel's peak, times its sensitivity. */
-	double kelvin = params->colour_temperature;
-	kelvin = kelvin < 1000 ? 1000 : kelvin > 40000 ? 40000 : kelvin;
-	double g = planck(channel_lambda[CH_G], kelvin) * sensitivity[CH_G];
-	for (int c = 0; c < 3; c++)
-		s->resp[c] = (float)(planck(channel_lambda[c], kelvin) * sensitivity[c] / g);
+	illuminant_response(params, s->resp);
 
 	/* 1 / (1 + a)^2 = 1 - vignetting at r = 1 */
 	double vig = params->vignetting < 0	? 0

@@ -85,6 +85,9 @@ int ph_sim_render_processed(const struct ph_sim_scene *scene, const struct ph_si
 			    const float colour_gains[2], uint32_t fourcc, uint32_t width,
 			    uint32_t height, uint8_t *dst, uint32_t stride);
 
+/* The colour gains (red, blue) that neutralise the illuminant of @p params. */
+void ph_sim_params_ideal_colour_gains(const struct ph_sim_params *params, float gains[2]);
+
 /* The colour gains (red, blue) that neutralise the scene's illuminant. */
 void ph_sim_ideal_colour_gains(const struct ph_sim_scene *scene, float gains[2]);
 

@@ -525,9 +525,14 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 	return status;
 }
 
+/* The scene is built on first use, so that listing cameras stays cheap. */
 static int virtual_configure(struct ph_camera *cam)
 {
-	return 0;
+	struct virtual_camera *vc = cam->priv;
+
+	if (!vc->scene)
+		vc->scene = ph_sim_scene_new(&vc->opt.sim);
+	return vc->scene ? 0 : -ENOMEM;
 }
 
 /* ---- the frame clock ---- */
@@ -842,7 +847,7 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	struct ph_control_value cg_max = {PH_CONTROL_TYPE_FLOAT, 2, .f = {8.0f, 8.0f}};
 	struct ph_control_value cg_def = {PH_CONTROL_TYPE_FLOAT, 2, .f = {1.0f, 1.0f}};
 
-	ph_sim_ideal_colour_gains(vc->scene, ideal);
+	ph_sim_params_ideal_colour_gains(&vc->opt.sim, ideal);
 	cg_def.f[0] = ideal[0];
 	cg_def.f[1] = ideal[1];
 	if (def_exp > vc->opt.default_frame_duration_us * 9 / 10)
@@ -893,10 +898,9 @@ int ph_pipeline_virtual_match(struct ph_context *ctx)
 	vc->line_time_ns =
 		vc->opt.min_frame_duration_us * 1000.0 / (vc->opt.sim.height + VBLANK_MIN_LINES);
 
-	vc->scene = ph_sim_scene_new(&vc->opt.sim);
 	vc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	vc->camera = ph_camera_new(ctx, &virtual_ops, "virtual:0", vc);
-	if (!vc->scene || vc->timer_fd < 0 || !vc->camera) {
+	if (vc->timer_fd < 0 || !vc->camera) {
 		ret = vc->timer_fd < 0 ? -errno : -ENOMEM;
 		ph_err(ctx, "virtual camera: cannot create: %s\n", strerror(-ret));
 		if (vc->camera)
