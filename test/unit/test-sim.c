@@ -478,7 +478,8 @@ static void nv12_patch_chroma(const struct ph_sim_scene *s, const float gains[2]
 	struct ph_sim_frame f = frame_at(10000, 1);
 
 	assert_non_null(buf);
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_NV12, W, H, buf, W), 0);
+	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_NV12, W, H, buf, W, NULL),
+			 0);
 	assert_int_equal(ph_sim_chart_patch(s, patch, rect), 0);
 	for (uint32_t y = rect[1] / 2 + 1; y < (rect[1] + rect[3]) / 2 - 1; y++)
 		for (uint32_t x = rect[0] / 2 + 1; x < (rect[0] + rect[2]) / 2 - 1; x++) {
@@ -531,13 +532,14 @@ static void test_processed_formats(void **state)
 	uint8_t *yuyv = malloc(w * h * 2), *nv12 = malloc(w * (h + 1) * 3 / 2);
 	assert_true(rgb && bgr && yuyv && nv12);
 
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, w, h, rgb, 3 * w),
+	assert_int_equal(
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, w, h, rgb, 3 * w, NULL), 0);
+	assert_int_equal(
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_BGR888, w, h, bgr, 3 * w, NULL), 0);
+	assert_int_equal(
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_YUYV, w, h, yuyv, 2 * w, NULL), 0);
+	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_NV12, w, h, nv12, w, NULL),
 			 0);
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_BGR888, w, h, bgr, 3 * w),
-			 0);
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_YUYV, w, h, yuyv, 2 * w),
-			 0);
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_NV12, w, h, nv12, w), 0);
 	for (size_t i = 0; i < (size_t)w * h; i++) {
 		assert_int_equal(rgb[3 * i], bgr[3 * i + 2]);
 		assert_int_equal(rgb[3 * i + 1], bgr[3 * i + 1]);
@@ -555,8 +557,8 @@ static void test_processed_formats(void **state)
 
 	/* colour bars as plain colours */
 	f.test_pattern = 1;
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, w, h, rgb, 3 * w),
-			 0);
+	assert_int_equal(
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, w, h, rgb, 3 * w, NULL), 0);
 	const uint8_t white[3] = {191, 191, 191}, red[3] = {191, 0, 0}, black[3] = {0, 0, 0};
 	assert_memory_equal(rgb, white, 3);
 	assert_memory_equal(rgb + 3 * (5 * w / 8 + 1), red, 3);
@@ -663,15 +665,17 @@ static void test_invalid(void **state)
 	assert_int_equal(ph_sim_render_raw(s, &f, PH_FORMAT_SRGGB10, buf, 2 * W - 1), -EINVAL);
 	assert_int_equal(ph_sim_render_raw(s, &f, PH_FORMAT_SRGGB10_CSI2P, buf, W * 5 / 4 - 1),
 			 -EINVAL);
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_SRGGB10, W, H, buf, 2 * W),
-			 -EINVAL);
 	assert_int_equal(
-		ph_sim_render_processed(s, &f, gains, PH_FOURCC('N', 'V', '2', '1'), W, H, buf, W),
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_SRGGB10, W, H, buf, 2 * W, NULL),
 		-EINVAL);
-	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, 0, H, buf, 3 * W),
+	assert_int_equal(ph_sim_render_processed(s, &f, gains, PH_FOURCC('N', 'V', '2', '1'), W, H,
+						 buf, W, NULL),
 			 -EINVAL);
 	assert_int_equal(
-		ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, W, H, buf, 3 * W - 1),
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, 0, H, buf, 3 * W, NULL),
+		-EINVAL);
+	assert_int_equal(
+		ph_sim_render_processed(s, &f, gains, PH_FORMAT_RGB888, W, H, buf, 3 * W - 1, NULL),
 		-EINVAL);
 	assert_int_equal(ph_sim_chart_patch(s, 24, (uint32_t[4]){0}), -EINVAL);
 	ph_sim_scene_free(s);

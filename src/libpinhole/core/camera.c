@@ -224,7 +224,7 @@ static int check_state(const struct ph_camera *cam, enum ph_camera_state min, co
 	if (cam->state < min) {
 		ph_err(cam->ctx, "%s: camera %s is %s, needs to be %s first\n", what, cam->id,
 		       state_name(cam->state), state_name(min));
-		return min == PH_CAMERA_ACQUIRED ? -EACCES : -EINVAL;
+		return cam->state == PH_CAMERA_AVAILABLE ? -EACCES : -EINVAL;
 	}
 	return 0;
 }

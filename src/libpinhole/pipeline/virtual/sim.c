@@ -829,7 +829,7 @@ static inline uint8_t rgb_cr(int r, int g, int b)
 
 int ph_sim_render_processed(const struct ph_sim_scene *scene, const struct ph_sim_frame *frame,
 			    const float colour_gains[2], uint32_t fourcc, uint32_t width,
-			    uint32_t height, uint8_t *dst, uint32_t stride)
+			    uint32_t height, uint8_t *dst, uint32_t stride, uint8_t *chroma)
 {
 	const struct ph_sim_scene *s = scene;
 	uint32_t min_stride;
@@ -873,7 +873,7 @@ int ph_sim_render_processed(const struct ph_sim_scene *scene, const struct ph_si
 	uint8_t rgb[2][3 * CHUNK];
 
 	if (fourcc == PH_FORMAT_NV12) {
-		uint8_t *uv_plane = dst + (size_t)stride * height;
+		uint8_t *uv_plane = chroma ? chroma : dst + (size_t)stride * height;
 
 		for (uint32_t y = 0; y < height; y += 2) {
 			uint8_t *y0 = dst + (size_t)y * stride;

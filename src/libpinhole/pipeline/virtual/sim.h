@@ -78,12 +78,13 @@ int ph_sim_render_raw(const struct ph_sim_scene *scene, const struct ph_sim_fram
  * (red, blue; relative to green), sRGB transfer curve, no noise, scaled to
  * @p width x @p height (nearest sample). @p fourcc is PH_FORMAT_RGB888,
  * PH_FORMAT_BGR888, PH_FORMAT_YUYV or PH_FORMAT_NV12 (BT.601 limited
- * range, CbCr plane at @p dst + @p stride * @p height).
+ * range; the CbCr plane at @p chroma, with the same stride, or at
+ * @p dst + @p stride * @p height if @p chroma is NULL).
  * @return 0 or -EINVAL for an unsupported format.
  */
 int ph_sim_render_processed(const struct ph_sim_scene *scene, const struct ph_sim_frame *frame,
 			    const float colour_gains[2], uint32_t fourcc, uint32_t width,
-			    uint32_t height, uint8_t *dst, uint32_t stride);
+			    uint32_t height, uint8_t *dst, uint32_t stride, uint8_t *chroma);
 
 /* The colour gains (red, blue) that neutralise the illuminant of @p params. */
 void ph_sim_params_ideal_colour_gains(const struct ph_sim_params *params, float gains[2]);

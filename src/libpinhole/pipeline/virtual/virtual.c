@@ -628,12 +628,17 @@ static void render(struct virtual_camera *vc, struct ph_request *req,
 	for (unsigned i = 0; i < req->buffer_count; i++) {
 		struct ph_buffer *buf = req->buffers[i].buffer;
 		const struct ph_stream_config *sc = &req->buffers[i].stream->config;
-		uint8_t *dst = vc->opt.render ? ph_buffer_map_write(buf, 0) : NULL;
+		uint8_t *dst = NULL, *chroma = NULL;
 		int ret = 0;
 
-		if (vc->opt.render && !dst) {
-			buf->status = PH_BUFFER_ERROR;
-			continue;
+		if (vc->opt.render) {
+			dst = ph_buffer_map_write(buf, 0);
+			if (dst && buf->plane_count > 1)
+				chroma = ph_buffer_map_write(buf, 1);
+			if (!dst || (buf->plane_count > 1 && !chroma)) {
+				buf->status = PH_BUFFER_ERROR;
+				continue;
+			}
 		}
 		if (dst && ph_format_is_raw(sc->pixel_format))
 			ret = ph_sim_render_raw(vc->scene, frame, sc->pixel_format, dst,
@@ -641,7 +646,7 @@ static void render(struct virtual_camera *vc, struct ph_request *req,
 		else if (dst)
 			ret = ph_sim_render_processed(vc->scene, frame, vc->colour_gains,
 						      sc->pixel_format, sc->width, sc->height, dst,
-						      sc->stride);
+						      sc->stride, chroma);
 		buf->status = ret < 0 ? PH_BUFFER_ERROR : PH_BUFFER_SUCCESS;
 		buf->sequence = (uint32_t)frame->sequence;
 		buf->timestamp = frame->timestamp_ns;

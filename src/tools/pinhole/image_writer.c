@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PNG, PPM and raw frame writers, and the pixel conversions they need. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <pinhole/format.h>
+
+#include "config.h"
+#include "image_writer.h"
+
+/* config.h defines PH_HAVE_SPNG as 1 or empty when libspng is found, else 0 or nothing. */
+#if defined(PH_HAVE_SPNG) && ((PH_HAVE_SPNG + 0) || (0 - PH_HAVE_SPNG - 1 == 1))
+#define USE_SPNG 1
+#else
+#define USE_SPNG 0
+#endif
+
+#if USE_SPNG
+#include <spng.h>
+#else
+#include <png.h>
+#endif
+
+int image_file_type_from_path(const char *path, enum image_file_type *type)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+
+	if (!dot)
+		return -EINVAL;
+	if (!strcasecmp(dot, ".png"))
+		*type = IMAGE_FILE_PNG;
+	else if (!strcasecmp(dot, ".ppm"))
+		*type = IMAGE_FILE_PPM;
+	else if (!strcasecmp(dot, ".raw"))
+		*type = IMAGE_FILE_RAW;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *image_file_type_name(enum image_file_type type)
+{
+	switch (type) {
+	case IMAGE_FILE_PNG:
+		return "PNG";
+	case IMAGE_FILE_PPM:
+		return "PPM";
+	case IMAGE_FILE_RAW:
+		return "raw";
+	}
+	return "?";
+}
+
+static bool is_processed(uint32_t fourcc)
+{
+	return fourcc == PH_FORMAT_RGB888 || fourcc == PH_FORMAT_BGR888 ||
+	       fourcc == PH_FORMAT_YUYV || fourcc == PH_FORMAT_NV12;
+}
+
+static bool is_bayer(uint32_t fourcc)
+{
+	const struct ph_format_info *info = ph_format_get_info(fourcc);
+
+	return info && info->bayer != PH_BAYER_NONE &&
+	       (info->bit_depth == 10 || info->bit_depth == 12) &&
+	       (info->packed || info->bits_per_pixel == 16);
+}
+
+bool image_file_supports(enum image_file_type type, uint32_t fourcc)
+{
+	switch (type) {
+	case IMAGE_FILE_PNG:
+		return is_processed(fourcc) || is_bayer(fourcc);
+	case IMAGE_FILE_PPM:
+		return is_processed(fourcc);
+	case IMAGE_FILE_RAW:
+		return true;
+	}
+	return false;
+}
+
+/* Check that plane @p p holds @p lines lines of @p row bytes at its stride. */
+static bool plane_holds(const struct image_frame *frame, unsigned p, size_t row, size_t lines)
+{
+	if (p >= frame->plane_count || !frame->data[p] || frame->stride[p] < row)
+		return false;
+	if (!lines)
+		return true;
+	return (size_t)frame->stride[p] * (lines - 1) + row <= frame->bytes_used[p];
+}
+
+static uint8_t clamp8(int v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+/* BT.601 limited range to RGB, in 16.16 fixed point. */
+static void yuv_to_rgb(int y, int cb, int cr, uint8_t *rgb)
+{
+	int c = (y - 16) * 76309; /* 1.164 */
+	int d = cb - 128, e = cr - 128;
+
+	rgb[0] = clamp8((c + 104597 * e + 32768) >> 16);
+	rgb[1] = clamp8((c - 25675 * d - 53279 * e + 32768) >> 16);
+	rgb[2] = clamp8((c + 132201 * d + 32768) >> 16);
+}
+
+int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb)
+{
+	uint32_t w = frame->width, h = frame->height;
+
+	switch (frame->fourcc) {
+	case PH_FORMAT_RGB888:
+	case PH_FORMAT_BGR888:
+		if (!plane_holds(frame, 0, (size_t)w * 3, h))
+			return -EMSGSIZE;
+		for (uint32_t y = 0; y < h; y++) {
+			const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
+			uint8_t *dst = rgb + (size_t)y * w * 3;
+
+			if (frame->fourcc == PH_FORMAT_RGB888) {
+				memcpy(dst, src, (size_t)w * 3);
+				continue;
+			}
+			for (uint32_t x = 0; x < w; x++) {
+				dst[3 * x + 0] = src[3 * x + 2];
+				dst[3 * x + 1] = src[3 * x + 1];
+				dst[3 * x + 2] = src[3 * x + 0];
+			}
+		}
+		return 0;
+
+	case PH_FORMAT_YUYV:
+		if (!plane_holds(frame, 0, (size_t)((w + 1) / 2) * 4, h))
+			return -EMSGSIZE;
+		for (uint32_t y = 0; y < h; y++) {
+			const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
+			uint8_t *dst = rgb + (size_t)y * w * 3;
+
+			for (uint32_t x = 0; x < w; x++) {
+				const uint8_t *pair = src + (x / 2) * 4;
+
+				yuv_to_rgb(pair[(x & 1) * 2], pair[1], pair[3], dst + 3 * x);
+			}
+		}
+		return 0;
+
+	case PH_FORMAT_NV12: {
+		struct image_frame luma = *frame;
+		const uint8_t *chroma;
+		uint32_t cstride, ch = (h + 1) / 2;
+		size_t crow = (size_t)((w + 1) / 2) * 2;
+
+		if (frame->plane_count >= 2) {
+			if (!plane_holds(frame, 0, w, h) || !plane_holds(frame, 1, crow, ch))
+				return -EMSGSIZE;
+			chroma = frame->data[1];
+			cstride = frame->stride[1];
+		} else {
+			/* One plane: CbCr follows the luma lines. */
+			luma.plane_count = 1;
+			if (!plane_holds(&luma, 0, w, h + ch) || frame->stride[0] < crow)
+				return -EMSGSIZE;
+			chroma = frame->data[0] + (size_t)frame->stride[0] * h;
+			cstride = frame->stride[0];
+		}
+		for (uint32_t y = 0; y < h; y++) {
+			const uint8_t *ly = frame->data[0] + (size_t)y * frame->stride[0];
+			const uint8_t *cl = chroma + (size_t)(y / 2) * cstride;
+			uint8_t *dst = rgb + (size_t)y * w * 3;
+
+			for (uint32_t x = 0; x < w; x++)
+				yuv_to_rgb(ly[x], cl[(x / 2) * 2], cl[(x / 2) * 2 + 1],
+					   dst + 3 * x);
+		}
+		return 0;
+	}
+	default:
+		return -ENOTSUP;
+	}
+}
+
+int image_raw_to_grey16(const struct image_frame *frame, uint16_t *out)
+{
+	const struct ph_format_info *info = ph_format_get_info(frame->fourcc);
+	uint32_t w = frame->width, h = frame->height;
+	unsigned shift;
+	size_t row;
+
+	if (!is_bayer(frame->fourcc))
+		return -ENOTSUP;
+	shift = 16 - info->bit_depth;
+	if (!info->packed)
+		row = (size_t)w * 2;
+	else if (info->bit_depth == 10)
+		row = ((size_t)w + 3) / 4 * 5;
+	else
+		row = ((size_t)w + 1) / 2 * 3;
+	if (!plane_holds(frame, 0, row, h))
+		return -EMSGSIZE;
+
+	for (uint32_t y = 0; y < h; y++) {
+		const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
+		uint16_t *dst = out + (size_t)y * w;
+
+		for (uint32_t x = 0; x < w; x++) {
+			unsigned v;
+
+			if (!info->packed) {
+				v = src[2 * x] | (unsigned)src[2 * x + 1] << 8;
+			} else if (info->bit_depth == 10) {
+				const uint8_t *g = src + (x / 4) * 5;
+
+				v = (unsigned)g[x % 4] << 2 | ((g[4] >> (2 * (x % 4))) & 3);
+			} else {
+				const uint8_t *g = src + (x / 2) * 3;
+
+				v = (unsigned)g[x % 2] << 4 | ((g[2] >> (4 * (x % 2))) & 15);
+			}
+			v &= (1u << info->bit_depth) - 1;
+			dst[x] = (uint16_t)(v << shift);
+		}
+	}
+	return 0;
+}
+
+/* Close @p file, returning the first error of writing or closing it. */
+static int close_file(FILE *file, int ret)
+{
+	if (ferror(file) && !ret)
+		ret = -EIO;
+	if (fclose(file) && !ret)
+		ret = errno ? -errno : -EIO;
+	return ret;
+}
+
+static int write_ppm(FILE *file, const struct image_frame *frame)
+{
+	size_t size = (size_t)frame->width * frame->height * 3;
+	uint8_t *rgb = malloc(size ? size : 1);
+	int ret;
+
+	if (!rgb)
+		return -ENOMEM;
+	ret = image_to_rgb888(frame, rgb);
+	if (!ret) {
+		fprintf(file, "P6\n%u %u\n255\n", frame->width, frame->height);
+		if (fwrite(rgb, 1, size, file) != size)
+			ret = -EIO;
+	}
+	free(rgb);
+	return ret;
+}
+
+static int write_raw(FILE *file, const struct image_frame *frame)
+{
+	for (unsigned p = 0; p < frame->plane_count && p < 2; p++) {
+		if (!frame->data[p])
+			return -EINVAL;
+		if (fwrite(frame->data[p], 1, frame->bytes_used[p], file) != frame->bytes_used[p])
+			return -EIO;
+	}
+	return 0;
+}
+
+#if USE_SPNG
+/* @p pixels: 8-bit RGB, or host-endian 16-bit grey when @p grey16. */
+static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, const void *pixels,
+		      size_t size)
+{
+	struct spng_ihdr ihdr = {
+		.width = width,
+		.height = height,
+		.bit_depth = grey16 ? 16 : 8,
+		.color_type = grey16 ? SPNG_COLOR_TYPE_GRAYSCALE : SPNG_COLOR_TYPE_TRUECOLOR,
+	};
+	spng_ctx *png = spng_ctx_new(SPNG_CTX_ENCODER);
+	int ret;
+
+	if (!png)
+		return -ENOMEM;
+	ret = spng_set_png_file(png, file);
+	if (!ret)
+		ret = spng_set_ihdr(png, &ihdr);
+	/* Fast deflate and one cheap filter: a capture must keep up with the camera. */
+	if (!ret)
+		ret = spng_set_option(png, SPNG_IMG_COMPRESSION_LEVEL, 1);
+	if (!ret)
+		ret = spng_set_option(png, SPNG_FILTER_CHOICE, SPNG_FILTER_CHOICE_SUB);
+	if (!ret)
+		ret = spng_encode_image(png, pixels, size, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE);
+	spng_ctx_free(png);
+	return ret ? -EIO : 0;
+}
+#else
+static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, const void *pixels,
+		      size_t size)
+{
+	size_t row = (size_t)width * (grey16 ? 2 : 3);
+	png_structp png;
+	png_infop info;
+	(void)size;
+
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (!png)
+		return -ENOMEM;
+	info = png_create_info_struct(png);
+	if (!info) {
+		png_destroy_write_struct(&png, NULL);
+		return -ENOMEM;
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		return -EIO;
+	}
+	png_init_io(png, file);
+	png_set_IHDR(png, info, width, height, grey16 ? 16 : 8,
+		     grey16 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	if (grey16) {
+		const uint16_t one = 1;
+
+		if (*(const uint8_t *)&one == 1)
+			png_set_swap(png);
+	}
+	for (uint32_t y = 0; y < height; y++)
+		png_write_row(png, (png_const_bytep)pixels + (size_t)y * row);
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	return 0;
+}
+#endif
+
+static int write_png(FILE *file, const struct image_frame *frame)
+{
+	size_t pixels = (size_t)frame->width * frame->height;
+	bool grey16 = !is_processed(frame->fourcc);
+	size_t size = pixels * (grey16 ? 2 : 3);
+	void *buf = malloc(size ? size : 1);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = grey16 ? image_raw_to_grey16(frame, buf) : image_to_rgb888(frame, buf);
+	if (!ret)
+		ret = encode_png(file, frame->width, frame->height, grey16, buf, size);
+	free(buf);
+	return ret;
+}
+
+int image_write(const char *path, enum image_file_type type, const struct image_frame *frame)
+{
+	FILE *file;
+	int ret;
+
+	if (!image_file_supports(type, frame->fourcc))
+		return -ENOTSUP;
+	file = fopen(path, "wb");
+	if (!file)
+		return -errno;
+	switch (type) {
+	case IMAGE_FILE_PNG:
+		ret = write_png(file, frame);
+		break;
+	case IMAGE_FILE_PPM:
+		ret = write_ppm(file, frame);
+		break;
+	case IMAGE_FILE_RAW:
+		ret = write_raw(file, frame);
+		break;
+	default:
+		ret = -ENOTSUP;
+		break;
+	}
+	ret = close_file(file, ret);
+	if (ret)
+		remove(path);
+	return ret;
+}

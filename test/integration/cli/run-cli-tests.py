@@ -1,0 +1,279 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Integration tests of the pinhole command-line tool on the simulated camera.
+
+Usage: run-cli-tests.py PINHOLE GOLDEN_DIR
+
+Each golden case runs pinhole and compares its exit status, stdout and
+stderr with GOLDEN_DIR/<name>.golden. Set PINHOLE_UPDATE_GOLDEN=1 to write
+the golden files from the current output instead of comparing.
+The capture cases check files and metadata without golden files.
+"""
+
+import difflib
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+# name: arguments. Errors print to stderr; the golden file holds all three.
+GOLDEN_CASES = {
+    'list': ['list'],
+    'info-virtual': ['info', 'virtual'],
+    'error-unknown-camera': ['capture', 'nosuchcamera'],
+    'error-info-unknown-camera': ['info', 'nosuchcamera'],
+    'error-unknown-format': ['capture', 'virtual', '--stream', 'format=FOO'],
+    'error-unsupported-format': ['capture', 'virtual', '--stream', 'role=raw,format=NV12'],
+    'error-unknown-control': ['capture', 'virtual', '--control', 'NoSuchControl=1'],
+    'error-bad-control-value': ['capture', 'virtual', '--control', 'ExposureTime=abc'],
+    'error-bad-control-count': ['capture', 'virtual', '--control', 'ColourGains=1.5'],
+    'error-metadata-only-control': ['capture', 'virtual', '--control', 'FrameDuration=1'],
+    'error-unknown-extension': ['capture', 'virtual', '--output', 'frame-#.jpg'],
+    'error-stream-syntax': ['capture', 'virtual', '--stream', 'role'],
+    'error-stream-key': ['capture', 'virtual', '--stream', 'role=raw,depth=8'],
+    'error-stream-role': ['capture', 'virtual', '--stream', 'role=preview'],
+    'error-stream-size': ['capture', 'virtual', '--stream', 'size=640'],
+    'error-frames': ['capture', 'virtual', '--frames', 'many'],
+    'error-no-camera-argument': ['capture'],
+    'error-unknown-command': ['shoot'],
+    'error-no-command': [],
+}
+
+# Golden cases that need the simulated camera configured through PINHOLE_VIRTUAL.
+GOLDEN_ENV_CASES = {
+    'list-no-cameras': (['list'], 'bogus-key=1'),
+    'info-raw12-packed': (['info', '0'], 'bit-depth=12,packed=true,width=640,height=480'),
+}
+
+
+def environment(virtual=None):
+    env = dict(os.environ)
+    # A deterministic simulated camera and default logging.
+    for var in ('PINHOLE_VIRTUAL_CONFIG', 'PINHOLE_VIRTUAL', 'PINHOLE_LOG_LEVEL'):
+        env.pop(var, None)
+    if virtual:
+        env['PINHOLE_VIRTUAL'] = virtual
+    env['LC_ALL'] = 'C'
+    return env
+
+
+def run(pinhole, args, virtual=None):
+    return subprocess.run([pinhole] + args, capture_output=True, text=True,
+                          env=environment(virtual), timeout=60)
+
+
+def render(proc):
+    return 'exit: %d\n--- stdout\n%s--- stderr\n%s' % (proc.returncode, proc.stdout, proc.stderr)
+
+
+class Failures:
+    def __init__(self):
+        self.names = []
+
+    def fail(self, name, message):
+        print('FAIL %s: %s' % (name, message))
+        self.names.append(name)
+
+    def ok(self, name):
+        print('ok   %s' % name)
+
+
+def golden_tests(pinhole, golden_dir, results):
+    update = os.environ.get('PINHOLE_UPDATE_GOLDEN') == '1'
+    cases = [(name, args, None) for name, args in GOLDEN_CASES.items()]
+    cases += [(name, args, virtual) for name, (args, virtual) in GOLDEN_ENV_CASES.items()]
+    for name, args, virtual in cases:
+        path = os.path.join(golden_dir, name + '.golden')
+        command = '$ %spinhole %s\n' % ('PINHOLE_VIRTUAL=%s ' % virtual if virtual else '',
+                                        ' '.join(args))
+        actual = command + render(run(pinhole, args, virtual))
+        if update:
+            with open(path, 'w') as f:
+                f.write(actual)
+            print('updated %s' % path)
+            continue
+        try:
+            with open(path) as f:
+                expected = f.read()
+        except FileNotFoundError:
+            results.fail(name, 'no golden file %s (run with PINHOLE_UPDATE_GOLDEN=1)' % path)
+            continue
+        if actual != expected:
+            diff = difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                        'expected', 'actual')
+            results.fail(name, 'output differs from %s:\n%s' % (path, ''.join(diff)))
+        else:
+            results.ok(name)
+
+
+def read_png(path):
+    """Return (width, height, bit_depth, colour_type, raw scanlines) of a PNG."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data[:8] != b'\x89PNG\r\n\x1a\n':
+        raise ValueError('no PNG signature')
+    pos, ihdr, idat = 8, None, b''
+    while pos < len(data):
+        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        crc, = struct.unpack('>I', data[pos + 8 + length:pos + 12 + length])
+        if zlib.crc32(kind + body) != crc:
+            raise ValueError('bad CRC in %r chunk' % kind)
+        if kind == b'IHDR':
+            ihdr = struct.unpack('>IIBBBBB', body)
+        elif kind == b'IDAT':
+            idat += body
+        elif kind == b'IEND':
+            break
+        pos += 12 + length
+    if ihdr is None:
+        raise ValueError('no IHDR')
+    width, height, depth, colour = ihdr[:4]
+    pixels = zlib.decompress(idat)
+    channels = {0: 1, 2: 3}[colour]
+    row = 1 + width * channels * depth // 8
+    if len(pixels) != row * height:
+        raise ValueError('image data holds %d bytes, expected %d' % (len(pixels), row * height))
+    return width, height, depth, colour, pixels
+
+
+def check_pngs(name, directory, pattern_prefix, count, width, height, depth, results):
+    files = sorted(f for f in os.listdir(directory) if f.startswith(pattern_prefix))
+    if len(files) != count:
+        results.fail(name, 'expected %d files, found %s' % (count, files))
+        return False
+    for f in files:
+        try:
+            w, h, d, _, _ = read_png(os.path.join(directory, f))
+        except (ValueError, KeyError, zlib.error, struct.error) as e:
+            results.fail(name, '%s does not decode: %s' % (f, e))
+            return False
+        if (w, h, d) != (width, height, depth):
+            results.fail(name, '%s is %dx%d, %d bits; expected %dx%d, %d bits'
+                         % (f, w, h, d, width, height, depth))
+            return False
+    return True
+
+
+def capture_tests(pinhole, results):
+    with tempfile.TemporaryDirectory(prefix='pinhole-cli-') as tmp:
+        for fmt in ('NV12', 'RGB888'):
+            name = 'capture-png-' + fmt.lower()
+            prefix = 'frame-%s-' % fmt.lower()
+            proc = run(pinhole, ['capture', 'virtual', '--frames', '5', '--quiet',
+                                 '--stream', 'role=viewfinder,width=320,height=240,format=' + fmt,
+                                 '--output', os.path.join(tmp, prefix + '#.png')])
+            if proc.returncode != 0:
+                results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+            elif check_pngs(name, tmp, prefix, 5, 320, 240, 8, results):
+                if prefix + '000000.png' not in os.listdir(tmp):
+                    results.fail(name, 'no %s000000.png: %s' % (prefix, os.listdir(tmp)))
+                elif '5 frames captured, 0 dropped' not in proc.stdout:
+                    results.fail(name, 'unexpected summary: %r' % proc.stdout)
+                else:
+                    results.ok(name)
+
+        name = 'capture-raw-and-rgb'
+        proc = run(pinhole, ['capture', 'virtual', '--frames', '2', '--quiet',
+                             '--stream', 'role=raw', '--stream', 'size=640x360,format=YUYV',
+                             '--output', os.path.join(tmp, 'two-#.png')])
+        if proc.returncode != 0:
+            results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+        else:
+            raw = sorted(f for f in os.listdir(tmp) if f.startswith('two-') and '-s1' not in f)
+            rgb = sorted(f for f in os.listdir(tmp) if f.startswith('two-') and '-s1' in f)
+            try:
+                shapes = [read_png(os.path.join(tmp, f))[:3] for f in raw + rgb]
+            except (ValueError, KeyError, zlib.error, struct.error) as e:
+                results.fail(name, 'a PNG does not decode: %s' % e)
+            else:
+                if len(raw) != 2 or len(rgb) != 2:
+                    results.fail(name, 'files: %s' % sorted(os.listdir(tmp)))
+                elif any(s[2] != 16 for s in shapes[:2]) or any(s[:3] != (640, 360, 8)
+                                                                 for s in shapes[2:]):
+                    results.fail(name, 'unexpected shapes %s' % shapes)
+                else:
+                    results.ok(name)
+
+        for ext, magic in (('ppm', b'P6\n'), ('raw', None)):
+            name = 'capture-' + ext
+            path = os.path.join(tmp, 'one.' + ext)
+            proc = run(pinhole, ['capture', 'virtual', '--frames', '1', '--quiet',
+                                 '--stream', 'size=64x64,format=RGB888', '--output', path])
+            if proc.returncode != 0 or not os.path.exists(path):
+                results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+                continue
+            with open(path, 'rb') as f:
+                data = f.read()
+            expected = (len(b'P6\n64 64\n255\n') if magic else 0) + 64 * 64 * 3
+            if (magic and not data.startswith(magic)) or len(data) < expected:
+                results.fail(name, '%s holds %d bytes, expected %d' % (path, len(data), expected))
+            else:
+                results.ok(name)
+
+    # The CSI-2 unpacker against the library's unpacked output of the same frame
+    # (a flat scene: the chart's moving object depends on the time).
+    for depth in (10, 12):
+        name = 'capture-raw%d-packed' % depth
+        virtual = 'bit-depth=%d,width=640,height=480,scene=flat' % depth
+        images = []
+        with tempfile.TemporaryDirectory(prefix='pinhole-cli-') as tmp:
+            for fmt in ('SRGGB%d' % depth, 'SRGGB%d_CSI2P' % depth):
+                path = os.path.join(tmp, fmt + '.png')
+                proc = run(pinhole, ['capture', 'virtual', '--frames', '1', '--quiet',
+                                     '--stream', 'role=raw,format=' + fmt, '--output', path],
+                           virtual)
+                try:
+                    images.append(read_png(path) if proc.returncode == 0 else proc.stderr)
+                except (ValueError, KeyError, zlib.error, struct.error, OSError) as e:
+                    images.append(str(e))
+        if any(isinstance(i, str) for i in images):
+            results.fail(name, 'capture failed: %s' % [i for i in images if isinstance(i, str)])
+        elif images[0][:3] != (640, 480, 16) or images[0] != images[1]:
+            results.fail(name, 'packed and unpacked frames differ')
+        else:
+            results.ok(name)
+
+    name = 'capture-metadata'
+    proc = run(pinhole, ['capture', 'virtual', '--frames', '5', '--metadata'])
+    lines = [l for l in proc.stdout.splitlines() if l.startswith('seq=')]
+    if proc.returncode != 0:
+        results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+    elif len(lines) != 5 or not all(' ExposureTime=' in l and ' ts=' in l for l in lines):
+        results.fail(name, 'expected 5 metadata lines with ExposureTime:\n%s' % proc.stdout)
+    else:
+        results.ok(name)
+
+    name = 'capture-control'
+    proc = run(pinhole, ['capture', 'virtual', '--frames', '6', '--metadata',
+                         '--control', 'ExposureTime=20000', '--control', 'AnalogueGain=2'])
+    lines = [l for l in proc.stdout.splitlines() if l.startswith('seq=')]
+    last = dict(kv.split('=', 1) for kv in lines[-1].split()) if lines else {}
+    if proc.returncode != 0:
+        results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+    # The sensor quantises the exposure to whole lines: allow 1%.
+    elif (abs(int(last.get('ExposureTime', '0')) - 20000) > 200
+          or float(last.get('AnalogueGain', '0')) != 2.0):
+        results.fail(name, 'controls not applied by the last frame:\n%s' % proc.stdout)
+    else:
+        results.ok(name)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    pinhole, golden_dir = sys.argv[1], sys.argv[2]
+    results = Failures()
+    golden_tests(pinhole, golden_dir, results)
+    capture_tests(pinhole, results)
+    if results.names:
+        print('%d failed: %s' % (len(results.names), ', '.join(results.names)))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
