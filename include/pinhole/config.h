@@ -55,7 +55,8 @@ struct ph_stream_config {
 	uint32_t pixel_format; /**< PH_FORMAT_* fourcc */
 	uint32_t width;
 	uint32_t height;
-	uint32_t stride;       /**< out: bytes per line of the first plane */
+	uint32_t stride;       /**< bytes per line of the first plane: filled by validation;
+				    set it larger to ask for padding */
 	uint32_t frame_size;   /**< out: bytes needed for one frame, all planes */
 	uint32_t buffer_count; /**< buffers the pipeline wants queued to keep pace */
 	uint32_t adjusted;     /**< out: PH_ADJUSTED_* set by the last validation */

@@ -15,6 +15,7 @@ struct ph_config_format {
 
 struct ph_config_stream {
 	struct ph_stream_config config;
+	uint32_t validated_stride; /* the stride the last validation filled in */
 	struct ph_config_format *formats;
 	unsigned format_count;
 };
@@ -166,6 +167,7 @@ PH_EXPORT int ph_config_size_range(const struct ph_config *config, unsigned inde
 
 PH_EXPORT enum ph_config_status ph_config_validate(struct ph_config *config)
 {
+	enum ph_config_status status;
 	struct ph_camera *cam;
 
 	if (!config)
@@ -182,7 +184,14 @@ PH_EXPORT enum ph_config_status ph_config_validate(struct ph_config *config)
 		ph_config_message(config, "no stream");
 		return PH_CONFIG_INVALID;
 	}
-	return cam->ops->validate(cam, config);
+	/* A stride the library filled in is an output, not a request for padding. */
+	for (unsigned i = 0; i < config->stream_count; i++)
+		if (config->streams[i].config.stride == config->streams[i].validated_stride)
+			config->streams[i].config.stride = 0;
+	status = cam->ops->validate(cam, config);
+	for (unsigned i = 0; i < config->stream_count; i++)
+		config->streams[i].validated_stride = config->streams[i].config.stride;
+	return status;
 }
 
 PH_EXPORT const char *ph_config_get_message(const struct ph_config *config)

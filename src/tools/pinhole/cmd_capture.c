@@ -271,9 +271,6 @@ static int build_config(struct capture *cap)
 			sc->height = spec->height;
 		if (sc->buffer_count < CAPTURE_MIN_BUFFERS)
 			sc->buffer_count = CAPTURE_MIN_BUFFERS;
-		/* The stride is an output: let validation compute it for the new format and size.
-		 */
-		sc->stride = 0;
 	}
 
 	switch (ph_config_validate(cap->config)) {
