@@ -26,6 +26,7 @@ demo: build
 
 check: build
 	meson test -C $(BUILD) --print-errorlogs
+	meson test -C $(BUILD) --setup=valgrind --suite unit --suite integration --print-errorlogs
 	$(MAKE) check-sanitize
 
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -90,7 +90,8 @@ static int check_stream(const struct ph_stream *stream, const char *what)
 		return -EINVAL;
 	}
 	if (stream->camera->removed) {
-		ph_err(NULL, "%s: camera %s has been removed\n", what, stream->camera->id);
+		ph_err(stream_ctx(stream), "%s: camera %s has been removed\n", what,
+		       stream->camera->id);
 		return -ENODEV;
 	}
 	return 0;
@@ -254,6 +255,8 @@ PH_EXPORT int ph_stream_free_buffers(struct ph_stream *stream)
 	free(stream->buffers);
 	stream->buffers = NULL;
 	stream->buffer_count = 0;
+	/* Requests may still point at the freed buffers: make them stale. */
+	stream->camera->generation++;
 	return 0;
 }
 

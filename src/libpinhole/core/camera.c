@@ -105,14 +105,13 @@ void ph_camera_remove(struct ph_camera *cam)
 	cam->removed = true;
 	cam->state = PH_CAMERA_AVAILABLE;
 	ph_list_remove(&cam->link);
+	ph_list_append(&ctx->removed, &cam->link);
 
 	cam->removed_event = NULL;
 	ev->camera = ph_camera_ref(cam);
 	ph_event_set_message(ev, "camera %s removed", cam->id); /* best effort */
 	ph_context_queue_event(ctx, ev);
 	ph_info(ctx, "camera %s removed\n", cam->id);
-	/* Logging after this goes to stderr: the context may go before the camera. */
-	cam->ctx = NULL;
 	ph_camera_unref(cam);
 }
 
@@ -164,6 +163,7 @@ PH_EXPORT struct ph_camera *ph_camera_unref(struct ph_camera *cam)
 {
 	if (!cam || --cam->refcount > 0)
 		return NULL;
+	ph_list_remove(&cam->link);
 	free_streams(cam);
 	if (cam->priv && cam->ops->destroy)
 		cam->ops->destroy(cam);
@@ -218,7 +218,7 @@ static int check_state(const struct ph_camera *cam, enum ph_camera_state min, co
 		return -EINVAL;
 	}
 	if (cam->removed) {
-		ph_err(NULL, "%s: camera %s has been removed\n", what, cam->id);
+		ph_err(cam->ctx, "%s: camera %s has been removed\n", what, cam->id);
 		return -ENODEV;
 	}
 	if (cam->state < min) {
@@ -276,8 +276,16 @@ ph_camera_generate_config(struct ph_camera *cam, const enum ph_stream_role *role
 	config = ph_config_new(cam);
 	if (!config)
 		return NULL;
-	if (cam->ops->generate_config(cam, config, roles, count) < 0 ||
-	    ph_config_validate(config) == PH_CONFIG_INVALID) {
+	if (cam->ops->generate_config(cam, config, roles, count) < 0) {
+		ph_err(cam->ctx, "ph_camera_generate_config: camera %s cannot generate it\n",
+		       cam->id);
+		ph_config_free(config);
+		return NULL;
+	}
+	if (ph_config_validate(config) == PH_CONFIG_INVALID) {
+		ph_err(cam->ctx,
+		       "ph_camera_generate_config: camera %s cannot take these roles:\n%s", cam->id,
+		       ph_config_get_message(config));
 		ph_config_free(config);
 		return NULL;
 	}

@@ -55,6 +55,7 @@ PH_EXPORT struct ph_context *ph_context_new(const struct ph_context_params *user
 	ctx->log_priority = params.log_priority ? params.log_priority : priority_from_env();
 	ctx->flags = params.flags;
 	ph_list_init(&ctx->cameras);
+	ph_list_init(&ctx->removed);
 	ph_list_init(&ctx->events);
 
 	if (params.interface) {
@@ -108,8 +109,19 @@ PH_EXPORT struct ph_context *ph_context_unref(struct ph_context *ctx)
 		return NULL;
 
 	ph_list_for_each_safe(cam, ctmp, &ctx->cameras, struct ph_camera, link)
+	{
 		ph_camera_remove(cam);
-	ph_list_for_each_safe(ev, etmp, &ctx->events, struct ph_event, link) ph_event_free(ev);
+	}
+	ph_list_for_each_safe(ev, etmp, &ctx->events, struct ph_event, link)
+	{
+		ph_event_free(ev);
+	}
+	/* Cameras the user still holds outlive us: they log to stderr from now on. */
+	ph_list_for_each_safe(cam, ctmp, &ctx->removed, struct ph_camera, link)
+	{
+		ph_list_remove(&cam->link);
+		cam->ctx = NULL;
+	}
 	ph_loop_free(ctx->loop);
 	free(ctx->virtual_config);
 	free(ctx);

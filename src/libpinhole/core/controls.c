@@ -106,7 +106,7 @@ static int parse_element(enum ph_control_type type, const char *text, struct ph_
 PH_EXPORT int ph_control_value_parse(uint32_t id, const char *text, struct ph_control_value *out)
 {
 	const struct ph_control_desc *desc = ph_control_desc_by_id(id);
-	char buf[256], *save = NULL, *tok;
+	char buf[256], *rest, *tok;
 	unsigned n = 0;
 
 	if (!desc)
@@ -117,7 +117,9 @@ PH_EXPORT int ph_control_value_parse(uint32_t id, const char *text, struct ph_co
 	out->type = desc->type;
 	out->count = desc->count;
 	strcpy(buf, text);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	rest = buf;
+	/* strsep, unlike strtok, keeps empty fields: "1,,2" is an error. */
+	while ((tok = strsep(&rest, ","))) {
 		while (*tok == ' ')
 			tok++;
 		if (n >= desc->count || parse_element(desc->type, tok, out, n) < 0)
@@ -149,7 +151,12 @@ PH_EXPORT int ph_control_value_format(const struct ph_control_value *value, char
 			snprintf(el, sizeof(el), "%" PRId64, value->i64[i]);
 			break;
 		case PH_CONTROL_TYPE_FLOAT:
-			snprintf(el, sizeof(el), "%g", (double)value->f[i]);
+			/* The shortest text that reads back as the same float. */
+			for (int digits = 6; digits <= 9; digits++) {
+				snprintf(el, sizeof(el), "%.*g", digits, (double)value->f[i]);
+				if (strtof(el, NULL) == value->f[i])
+					break;
+			}
 			break;
 		default:
 			snprintf(el, sizeof(el), "?");

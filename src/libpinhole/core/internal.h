@@ -28,6 +28,7 @@ struct ph_context {
 	uint32_t flags;
 	struct ph_loop *loop;
 	struct ph_list cameras; /* struct ph_camera.link, present cameras */
+	struct ph_list removed; /* struct ph_camera.link, removed ones the user still holds */
 	struct ph_list events;	/* struct ph_event.link, oldest first */
 };
 
@@ -41,7 +42,7 @@ enum ph_camera_state {
 struct ph_camera {
 	int refcount;
 	struct ph_context *ctx; /* NULL once the context is gone */
-	struct ph_list link;	/* in ctx->cameras while present */
+	struct ph_list link;	/* in ctx->cameras while present, then in ctx->removed */
 	char *id;
 	const struct ph_pipeline_ops *ops;
 	void *priv; /* the pipeline handler's data */

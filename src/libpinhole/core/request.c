@@ -9,7 +9,8 @@ PH_EXPORT struct ph_request *ph_camera_create_request(struct ph_camera *cam, uin
 	struct ph_request *req;
 
 	if (!cam || cam->removed) {
-		ph_err(NULL, "ph_camera_create_request: camera is %s\n", cam ? "removed" : "NULL");
+		ph_err(cam ? cam->ctx : NULL, "ph_camera_create_request: camera is %s\n",
+		       cam ? "removed" : "NULL");
 		return NULL;
 	}
 	if (cam->state < PH_CAMERA_CONFIGURED) {
@@ -77,7 +78,7 @@ PH_EXPORT int ph_request_add_buffer(struct ph_request *req, struct ph_stream *st
 		return -EBUSY;
 	}
 	if (cam->removed) {
-		ph_err(NULL, "%s: camera %s has been removed\n", what, cam->id);
+		ph_err(cam->ctx, "%s: camera %s has been removed\n", what, cam->id);
 		return -ENODEV;
 	}
 	if (req->generation != cam->generation || !is_current_stream(cam, stream)) {

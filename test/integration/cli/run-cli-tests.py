@@ -59,9 +59,14 @@ def environment(virtual=None):
     return env
 
 
+# PINHOLE_TEST_WRAPPER runs every pinhole command under a wrapper such as
+# valgrind (see test/integration/meson.build); its own output goes to a log.
+WRAPPER = os.environ.get('PINHOLE_TEST_WRAPPER', '').split()
+
+
 def run(pinhole, args, virtual=None):
-    return subprocess.run([pinhole] + args, capture_output=True, text=True,
-                          env=environment(virtual), timeout=60)
+    return subprocess.run(WRAPPER + [pinhole] + args, capture_output=True, text=True,
+                          env=environment(virtual), timeout=300 if WRAPPER else 60)
 
 
 def render(proc):
