@@ -146,13 +146,16 @@ int main(int argc, char **argv)
 	unsigned frames = argc > 1 ? (unsigned)atoi(argv[1]) : 20000, completed, seen;
 	struct ph_control_list *ctrls = ph_control_list_new();
 	struct session s;
-	double t0, c0, first_frame_ms, cpu_us, wall;
+	double t0, c0, context_ms, first_frame_ms, cpu_us, wall;
 
 	if (!ctrls)
 		return 1;
 
 	/* 1. Time to first frame, default virtual camera (renders, 30 fps). */
 	unsetenv("PINHOLE_VIRTUAL");
+	t0 = now_s();
+	ph_context_unref(ph_context_new(NULL));
+	context_ms = (now_s() - t0) * 1e3;
 	t0 = now_s();
 	if (session_begin(&s, NULL) < 0) {
 		fprintf(stderr, "cannot start the virtual camera\n");
@@ -183,6 +186,7 @@ int main(int argc, char **argv)
 
 	double floor_us = bare_wakeup_us(frames, 50000);
 
+	printf("ph_context_new + ph_context_unref (enumerate cameras): %.3f ms\n", context_ms);
 	printf("time from ph_context_new to first completed frame (default camera, 30 fps): "
 	       "%.1f ms (one frame period is 33.3 ms)\n",
 	       first_frame_ms);
