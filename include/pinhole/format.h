@@ -79,6 +79,12 @@ const char *ph_format_name(uint32_t fourcc);
 /** @return the fourcc named @p name (case-insensitive), or 0 if unknown. */
 uint32_t ph_format_from_name(const char *name);
 
+/**
+ * @return the Bayer format of @p order and @p bit_depth, CSI-2 packed or
+ * unpacked, or 0 if Pinhole has none.
+ */
+uint32_t ph_format_raw(enum ph_bayer_order order, unsigned bit_depth, bool packed);
+
 /** @return true if @p fourcc is a raw (Bayer) format. */
 bool ph_format_is_raw(uint32_t fourcc);
 

@@ -33,15 +33,7 @@ static const int cfa[4][4] = {
 
 static uint32_t raw_fourcc(enum ph_bayer_order order, unsigned depth, bool packed)
 {
-	static const uint32_t fcc[2][2][4] = {
-		{{PH_FORMAT_SRGGB10, PH_FORMAT_SGRBG10, PH_FORMAT_SGBRG10, PH_FORMAT_SBGGR10},
-		 {PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGRBG10_CSI2P, PH_FORMAT_SGBRG10_CSI2P,
-		  PH_FORMAT_SBGGR10_CSI2P}},
-		{{PH_FORMAT_SRGGB12, PH_FORMAT_SGRBG12, PH_FORMAT_SGBRG12, PH_FORMAT_SBGGR12},
-		 {PH_FORMAT_SRGGB12_CSI2P, PH_FORMAT_SGRBG12_CSI2P, PH_FORMAT_SGBRG12_CSI2P,
-		  PH_FORMAT_SBGGR12_CSI2P}},
-	};
-	return fcc[depth == 12][packed][order];
+	return ph_format_raw(order, depth, packed);
 }
 
 static void small_params(struct ph_sim_params *p, uint32_t w, uint32_t h)

@@ -58,6 +58,15 @@ PH_EXPORT uint32_t ph_format_from_name(const char *name)
 	return 0;
 }
 
+PH_EXPORT uint32_t ph_format_raw(enum ph_bayer_order order, unsigned bit_depth, bool packed)
+{
+	for (unsigned i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].bayer == order && order != PH_BAYER_NONE &&
+		    formats[i].bit_depth == bit_depth && formats[i].packed == packed)
+			return formats[i].fourcc;
+	return 0;
+}
+
 PH_EXPORT bool ph_format_is_raw(uint32_t fourcc)
 {
 	const struct ph_format_info *info = ph_format_get_info(fourcc);

@@ -339,16 +339,7 @@ static void options_default(struct virtual_options *o)
 
 static uint32_t raw_format(const struct ph_sim_params *p, bool packed)
 {
-	static const uint32_t table[2][2][4] = {
-		{{PH_FORMAT_SRGGB10, PH_FORMAT_SGRBG10, PH_FORMAT_SGBRG10, PH_FORMAT_SBGGR10},
-		 {PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGRBG10_CSI2P, PH_FORMAT_SGBRG10_CSI2P,
-		  PH_FORMAT_SBGGR10_CSI2P}},
-		{{PH_FORMAT_SRGGB12, PH_FORMAT_SGRBG12, PH_FORMAT_SGBRG12, PH_FORMAT_SBGGR12},
-		 {PH_FORMAT_SRGGB12_CSI2P, PH_FORMAT_SGRBG12_CSI2P, PH_FORMAT_SGBRG12_CSI2P,
-		  PH_FORMAT_SBGGR12_CSI2P}},
-	};
-
-	return table[p->bit_depth == 12][packed][p->order];
+	return ph_format_raw(p->order, p->bit_depth, packed);
 }
 
 static const uint32_t processed_formats[] = {PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_NV12,
