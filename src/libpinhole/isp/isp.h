@@ -24,13 +24,6 @@
 
 #include <pinhole/format.h>
 
-/* Extra formats the ISP reads or writes, beyond those of <pinhole/format.h>. */
-#define PH_FORMAT_GREY PH_FOURCC('G', 'R', 'E', 'Y')
-#define PH_FORMAT_Y10 PH_FOURCC('Y', '1', '0', ' ')
-#define PH_FORMAT_Y12 PH_FOURCC('Y', '1', '2', ' ')
-#define PH_FORMAT_Y16 PH_FOURCC('Y', '1', '6', ' ')
-#define PH_FORMAT_XRGB8888 PH_FOURCC('X', 'R', '2', '4') /* bytes B, G, R, X (V4L2 XBGR32 order differs: see isp docs) */
-
 enum ph_isp_demosaic {
 	PH_ISP_DEMOSAIC_FAST = 0, /* bilinear class: preview and video */
 	PH_ISP_DEMOSAIC_HQ = 1,	  /* Malvar-He-Cutler class or better: stills */
@@ -43,7 +36,7 @@ enum ph_isp_colorspace {
 
 /* The input frame: mapped memory, its format and the crop to process. */
 struct ph_isp_input {
-	uint32_t fourcc;	/* Bayer or monochrome format */
+	uint32_t fourcc;	/* Bayer or monochrome format (ph_format_is_raw) */
 	uint32_t width, height; /* of the whole buffer, in pixels */
 	uint32_t stride;	/* bytes per line */
 	const uint8_t *data;
@@ -53,10 +46,10 @@ struct ph_isp_input {
 
 /* One output: the format, where to write it and how. */
 struct ph_isp_output {
-	uint32_t fourcc;	/* RGB888, BGR888, XRGB8888, XBGR8888, RGB565, NV12, NV21, YUYV, UYVY,
-				   YUV420 (I420) or RGB48 (16-bit per channel) */
-	uint32_t width, height; /* crop size, or half of it with @binning */
-	bool binning;		/* 2x2 binned output: half width and height */
+	uint32_t fourcc; /* PH_FORMAT_ RGB888, BGR888, XRGB8888, XBGR8888, RGB565, RGB48, NV12,
+			    NV21, YUV420 (I420), YUYV or UYVY: see <pinhole/format.h> */
+	uint32_t width, height;		   /* crop size, or half of it with @binning */
+	bool binning;			   /* 2x2 binned output: half width and height */
 	enum ph_isp_colorspace colorspace; /* YUV outputs */
 	bool full_range;		   /* YUV outputs: 0..255 instead of 16..235/240 */
 	uint8_t *planes[3];		   /* first byte of each plane */
@@ -96,7 +89,7 @@ struct ph_isp_params {
 void ph_isp_params_identity(struct ph_isp_params *params);
 
 #define PH_ISP_STATS_MAX_ZONES (32 * 32)
-#define PH_ISP_HIST_BINS 256
+#define PH_ISP_HIST_BINS       256
 
 /* What the statistics gather, set per frame. */
 struct ph_isp_stats_config {
