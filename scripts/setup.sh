@@ -4,7 +4,7 @@
 set -eu
 
 packages="meson ninja-build pkg-config gcc clang python3-yaml libyaml-dev libspng-dev libpng-dev
-libcmocka-dev valgrind clang-format man-db"
+libcmocka-dev valgrind clang-format man-db libjpeg62-turbo-dev libopencv-imgproc-dev libv4l-dev"
 
 missing=""
 for p in $packages; do

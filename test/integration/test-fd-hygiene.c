@@ -289,9 +289,8 @@ static void run(int fds_before)
 	ph_context_unref(ctx);
 }
 
-/* Anonymous mappings come and go under valgrind and ASan: only named ones are compared there. */
-static void compare_maps(const char *when, const struct maps *before, const char *before_text,
-			 bool instrumented)
+/* Named mappings (files, memfds) must match; anonymous ones are the allocator's business. */
+static void compare_maps(const char *when, const struct maps *before, const char *before_text)
 {
 	struct maps now;
 
@@ -300,11 +299,9 @@ static void compare_maps(const char *when, const struct maps *before, const char
 	      before->memfd, now.memfd);
 	CHECK(now.named == before->named, "%s: %d named mappings before, %d after", when,
 	      before->named, now.named);
-	if (!instrumented)
-		CHECK(now.total == before->total, "%s: %d mappings before, %d after", when,
-		      before->total, now.total);
-	if (now.memfd != before->memfd || now.named != before->named ||
-	    (!instrumented && now.total != before->total))
+	/* Anonymous mappings are not counted: glibc keeps the stacks of joined
+	 * threads (the ISP's pool) and malloc's arenas for reuse. */
+	if (now.memfd != before->memfd || now.named != before->named)
 		list_new_maps(before_text);
 }
 
@@ -312,7 +309,6 @@ int main(void)
 {
 	struct maps maps;
 	char *maps_text;
-	bool instrumented;
 	int fds;
 
 	setenv("PINHOLE_VIRTUAL", "width=320,height=240,frame-rate=100,max-frame-rate=100", 1);
@@ -324,25 +320,23 @@ int main(void)
 		return 77;
 	}
 	maps_text = read_maps();
-	instrumented = strstr(maps_text, "vgpreload") || strstr(maps_text, "libasan");
 
 	run(fds);
 	CHECK(count_fds() == fds, "%d fds open before the context, %d after", fds, count_fds());
 	if (count_fds() != fds)
 		list_fds();
-	compare_maps("first run", &maps, maps_text, instrumented);
+	compare_maps("first run", &maps, maps_text);
 
 	/* Again: a second context must not accumulate anything either. */
 	run(fds);
 	CHECK(count_fds() == fds, "second run: %d fds open, %d before", count_fds(), fds);
-	compare_maps("second run", &maps, maps_text, instrumented);
+	compare_maps("second run", &maps, maps_text);
 
 	free(maps_text);
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;
 	}
-	printf("fd hygiene: %d fds, %d mappings (%d named) before and after%s\n", fds, maps.total,
-	       maps.named, instrumented ? "; anonymous ones not compared under valgrind/ASan" : "");
+	printf("fd hygiene: %d fds and %d named mappings before and after\n", fds, maps.named);
 	return 0;
 }

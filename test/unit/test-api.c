@@ -318,7 +318,7 @@ static void test_properties_and_controls(void **state)
 		assert_ptr_equal(ph_camera_find_control(fx->cam, info->desc->id), info);
 	}
 	assert_null(ph_camera_control_at(fx->cam, ph_camera_control_count(fx->cam)));
-	assert_null(ph_camera_find_control(fx->cam, PH_CONTROL_BRIGHTNESS));
+	assert_null(ph_camera_find_control(fx->cam, PH_CONTROL_AE_ENABLE));
 	info = ph_camera_find_control(fx->cam, PH_CONTROL_EXPOSURE_TIME);
 	assert_non_null(info);
 	assert_true(info->min.i32[0] <= info->def.i32[0] && info->def.i32[0] <= info->max.i32[0]);
@@ -620,14 +620,34 @@ static void test_validate(void **state)
 	assert_non_null(strstr(ph_config_get_message(config), "role"));
 	ph_config_free(config);
 
-	/* Raw: the sensor size, whatever is asked. */
+	/* Raw: any even size the sensor can scale to, up to the pixel array. */
 	roles[0] = PH_ROLE_RAW;
 	config = ph_camera_generate_config(fx->cam, roles, 1);
 	sc = ph_config_stream_at(config, 0);
-	sc->width = 64;
-	sc->height = 64;
+	sc->width = 1000;
+	sc->height = 63;
 	assert_int_equal(ph_config_validate(config), PH_CONFIG_ADJUSTED);
 	assert_int_equal(sc->adjusted, PH_ADJUSTED_SIZE);
+	assert_int_equal(sc->width, 320);
+	assert_int_equal(sc->height, 64);
+	ph_config_free(config);
+
+	/* Raw sets the sensor mode; a processed stream is the mode or half of it. */
+	roles[0] = PH_ROLE_RAW;
+	roles[1] = PH_ROLE_VIEWFINDER;
+	config = ph_camera_generate_config(fx->cam, roles, 2);
+	assert_non_null(config);
+	sc = ph_config_stream_at(config, 1);
+	sc->width = 100;
+	sc->height = 100;
+	assert_int_equal(ph_config_validate(config), PH_CONFIG_ADJUSTED);
+	assert_int_equal(sc->adjusted, PH_ADJUSTED_SIZE);
+	assert_int_equal(sc->width, 160);
+	assert_int_equal(sc->height, 120);
+	assert_non_null(strstr(ph_config_get_message(config), "sensor mode 320x240"));
+	sc->width = 300;
+	sc->height = 200;
+	assert_int_equal(ph_config_validate(config), PH_CONFIG_ADJUSTED);
 	assert_int_equal(sc->width, 320);
 	assert_int_equal(sc->height, 240);
 	ph_config_free(config);
@@ -708,10 +728,10 @@ static void test_request_errors(void **state)
 	assert_int_equal(ph_request_add_buffer(a, raw, ph_stream_buffer_at(raw, 0)), 0);
 	/* Unsupported and output-only controls. */
 	assert_int_equal(
-		ph_control_list_set_float(ph_request_get_controls(a), PH_CONTROL_BRIGHTNESS, 0.5f),
+		ph_control_list_set_bool(ph_request_get_controls(a), PH_CONTROL_AE_ENABLE, true),
 		0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, a), -EINVAL);
-	expect_log("Brightness");
+	expect_log("AeEnable");
 	ph_control_list_clear(ph_request_get_controls(a));
 	assert_int_equal(ph_control_list_set_int64(ph_request_get_controls(a),
 						   PH_CONTROL_FRAME_DURATION, 1000),
@@ -1522,10 +1542,10 @@ static void test_start_controls(void **state)
 	assert_int_equal(ph_camera_acquire(fx->cam), 0);
 	configure_one(fx->cam, PH_ROLE_RAW);
 	allocate_all(fx->cam, 1);
-	assert_int_equal(ph_control_list_set_float(controls, PH_CONTROL_BRIGHTNESS, 0.1f), 0);
+	assert_int_equal(ph_control_list_set_bool(controls, PH_CONTROL_AE_ENABLE, true), 0);
 	log_reset();
 	assert_int_equal(ph_camera_start(fx->cam, controls), -EINVAL);
-	expect_log("Brightness");
+	expect_log("AeEnable");
 	ph_control_list_clear(controls);
 	assert_int_equal(ph_control_list_set_int64(controls, PH_CONTROL_SENSOR_TIMESTAMP, 1), 0);
 	assert_int_equal(ph_camera_start(fx->cam, controls), -EINVAL);

@@ -26,6 +26,7 @@ struct cli_global {
 int cmd_list(const struct cli_global *global, int argc, char **argv);
 int cmd_info(const struct cli_global *global, int argc, char **argv);
 int cmd_capture(const struct cli_global *global, int argc, char **argv);
+int cmd_develop(const struct cli_global *global, int argc, char **argv);
 
 /* Print the help of @p command (NULL: the general help) to @p out. */
 void cli_usage(FILE *out, const char *command);

@@ -75,9 +75,9 @@ bool image_file_supports(enum image_file_type type, uint32_t fourcc)
 {
 	switch (type) {
 	case IMAGE_FILE_PNG:
-		return is_processed(fourcc) || is_bayer(fourcc);
+		return is_processed(fourcc) || fourcc == PH_FORMAT_RGB48 || is_bayer(fourcc);
 	case IMAGE_FILE_PPM:
-		return is_processed(fourcc);
+		return is_processed(fourcc) || fourcc == PH_FORMAT_RGB48;
 	case IMAGE_FILE_RAW:
 		return true;
 	}
@@ -185,6 +185,24 @@ int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb)
 	}
 }
 
+int image_rgb48_to_host(const struct image_frame *frame, uint16_t *out)
+{
+	uint32_t w = frame->width, h = frame->height;
+
+	if (frame->fourcc != PH_FORMAT_RGB48)
+		return -ENOTSUP;
+	if (!plane_holds(frame, 0, (size_t)w * 6, h))
+		return -EMSGSIZE;
+	for (uint32_t y = 0; y < h; y++) {
+		const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
+		uint16_t *dst = out + (size_t)y * w * 3;
+
+		for (size_t i = 0; i < (size_t)w * 3; i++)
+			dst[i] = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+	}
+	return 0;
+}
+
 int image_raw_to_grey16(const struct image_frame *frame, uint16_t *out)
 {
 	const struct ph_format_info *info = ph_format_get_info(frame->fourcc);
@@ -239,12 +257,43 @@ static int close_file(FILE *file, int ret)
 	return ret;
 }
 
+/* RGB48 as a 16-bit P6 file: samples big-endian, as netpbm defines them. */
+static int write_ppm16(FILE *file, const struct image_frame *frame)
+{
+	size_t samples = (size_t)frame->width * frame->height * 3;
+	uint16_t *rgb = malloc(samples ? samples * 2 : 1);
+	int ret;
+
+	if (!rgb)
+		return -ENOMEM;
+	ret = image_rgb48_to_host(frame, rgb);
+	if (!ret) {
+		uint8_t *bytes = (uint8_t *)rgb;
+
+		/* In place: byte 2i and 2i+1 come from sample i, read before written. */
+		for (size_t i = 0; i < samples; i++) {
+			uint16_t v = rgb[i];
+
+			bytes[2 * i] = (uint8_t)(v >> 8);
+			bytes[2 * i + 1] = (uint8_t)v;
+		}
+		fprintf(file, "P6\n%u %u\n65535\n", frame->width, frame->height);
+		if (fwrite(bytes, 1, samples * 2, file) != samples * 2)
+			ret = -EIO;
+	}
+	free(rgb);
+	return ret;
+}
+
 static int write_ppm(FILE *file, const struct image_frame *frame)
 {
 	size_t size = (size_t)frame->width * frame->height * 3;
-	uint8_t *rgb = malloc(size ? size : 1);
+	uint8_t *rgb;
 	int ret;
 
+	if (frame->fourcc == PH_FORMAT_RGB48)
+		return write_ppm16(file, frame);
+	rgb = malloc(size ? size : 1);
 	if (!rgb)
 		return -ENOMEM;
 	ret = image_to_rgb888(frame, rgb);
@@ -268,16 +317,24 @@ static int write_raw(FILE *file, const struct image_frame *frame)
 	return 0;
 }
 
+/* What encode_png() writes. */
+enum png_layout {
+	PNG_RGB8,
+	PNG_GREY16,
+	PNG_RGB16,
+};
+
 #if USE_SPNG
-/* @p pixels: 8-bit RGB, or host-endian 16-bit grey when @p grey16. */
-static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, const void *pixels,
-		      size_t size)
+/* @p pixels: 8-bit RGB, host-endian 16-bit grey or host-endian 16-bit RGB. */
+static int encode_png(FILE *file, uint32_t width, uint32_t height, enum png_layout layout,
+		      const void *pixels, size_t size)
 {
 	struct spng_ihdr ihdr = {
 		.width = width,
 		.height = height,
-		.bit_depth = grey16 ? 16 : 8,
-		.color_type = grey16 ? SPNG_COLOR_TYPE_GRAYSCALE : SPNG_COLOR_TYPE_TRUECOLOR,
+		.bit_depth = layout == PNG_RGB8 ? 8 : 16,
+		.color_type = layout == PNG_GREY16 ? SPNG_COLOR_TYPE_GRAYSCALE
+						   : SPNG_COLOR_TYPE_TRUECOLOR,
 	};
 	spng_ctx *png = spng_ctx_new(SPNG_CTX_ENCODER);
 	int ret;
@@ -298,10 +355,11 @@ static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, 
 	return ret ? -EIO : 0;
 }
 #else
-static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, const void *pixels,
-		      size_t size)
+static int encode_png(FILE *file, uint32_t width, uint32_t height, enum png_layout layout,
+		      const void *pixels, size_t size)
 {
-	size_t row = (size_t)width * (grey16 ? 2 : 3);
+	bool grey16 = layout == PNG_GREY16, wide = layout != PNG_RGB8;
+	size_t row = (size_t)width * (grey16 ? 2 : wide ? 6 : 3);
 	png_structp png;
 	png_infop info;
 	(void)size;
@@ -319,11 +377,11 @@ static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, 
 		return -EIO;
 	}
 	png_init_io(png, file);
-	png_set_IHDR(png, info, width, height, grey16 ? 16 : 8,
+	png_set_IHDR(png, info, width, height, wide ? 16 : 8,
 		     grey16 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
-	if (grey16) {
+	if (wide) {
 		const uint16_t one = 1;
 
 		if (*(const uint8_t *)&one == 1)
@@ -340,16 +398,23 @@ static int encode_png(FILE *file, uint32_t width, uint32_t height, bool grey16, 
 static int write_png(FILE *file, const struct image_frame *frame)
 {
 	size_t pixels = (size_t)frame->width * frame->height;
-	bool grey16 = !is_processed(frame->fourcc);
-	size_t size = pixels * (grey16 ? 2 : 3);
+	enum png_layout layout = frame->fourcc == PH_FORMAT_RGB48 ? PNG_RGB16
+				 : is_processed(frame->fourcc)	  ? PNG_RGB8
+								  : PNG_GREY16;
+	size_t size = pixels * (layout == PNG_RGB16 ? 6 : layout == PNG_GREY16 ? 2 : 3);
 	void *buf = malloc(size ? size : 1);
 	int ret;
 
 	if (!buf)
 		return -ENOMEM;
-	ret = grey16 ? image_raw_to_grey16(frame, buf) : image_to_rgb888(frame, buf);
+	if (layout == PNG_RGB16)
+		ret = image_rgb48_to_host(frame, buf);
+	else if (layout == PNG_GREY16)
+		ret = image_raw_to_grey16(frame, buf);
+	else
+		ret = image_to_rgb888(frame, buf);
 	if (!ret)
-		ret = encode_png(file, frame->width, frame->height, grey16, buf, size);
+		ret = encode_png(file, frame->width, frame->height, layout, buf, size);
 	free(buf);
 	return ret;
 }

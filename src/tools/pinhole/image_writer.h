@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * Writing frames to files: PNG (processed formats as 8-bit RGB, raw Bayer
- * as a 16-bit greyscale mosaic), binary PPM (processed formats as RGB) and
- * raw (the bytes as captured). Plus the conversions they need.
+ * Writing frames to files: PNG (processed formats as 8-bit RGB, RGB48 as
+ * 16-bit RGB, raw Bayer as a 16-bit greyscale mosaic), binary PPM (processed
+ * formats as RGB, RGB48 with 16-bit samples) and raw (the bytes as
+ * captured). Plus the conversions they need.
  */
 
 #include <stdbool.h>
@@ -56,6 +57,13 @@ int image_write(const char *path, enum image_file_type type, const struct image_
  * @return 0, -ENOTSUP or -EMSGSIZE.
  */
 int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb);
+
+/*
+ * Copy an RGB48 frame (little-endian words) to host-endian 16-bit R, G, B
+ * samples, @p out holding width * height * 3 of them. @return 0, -ENOTSUP or
+ * -EMSGSIZE.
+ */
+int image_rgb48_to_host(const struct image_frame *frame, uint16_t *out);
 
 /*
  * Unpack a raw Bayer frame (16-bit or CSI-2 packed) to one host-endian

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* pinhole: list cameras, show what they offer, capture frames. */
+/* pinhole: list cameras, show what they offer, capture frames, develop raw files. */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -11,12 +11,14 @@
 static const char general_help[] =
 	"Usage: pinhole [OPTIONS] COMMAND [ARGS...]\n"
 	"\n"
-	"List cameras, show their properties and controls, and capture frames.\n"
+	"List cameras, show their properties and controls, capture frames, and develop\n"
+	"raw files with the software ISP.\n"
 	"\n"
 	"Commands:\n"
 	"  list                     list the cameras\n"
 	"  info [CAMERA]            show properties, controls and stream formats\n"
 	"  capture CAMERA [OPTIONS] capture frames, optionally writing them to files\n"
+	"  develop FILE [OPTIONS]   develop a raw file into a PNG or PPM image\n"
 	"  help [COMMAND]           show help\n"
 	"\n"
 	"Options:\n"
@@ -69,6 +71,35 @@ static const char capture_help[] =
 	"  -h, --help             show this help\n"
 	"  -v, --verbose          log debug messages from the library\n";
 
+static const char develop_help[] =
+	"Usage: pinhole develop FILE --format FORMAT --size WxH [OPTIONS] -o OUTPUT\n"
+	"\n"
+	"Run the software ISP on FILE, a raw frame without header, and write the\n"
+	"picture. Every stage is off unless an option turns it on, so a mosaiced sRGB\n"
+	"image develops back to itself.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --format FORMAT    raw format of FILE (SRGGB10_CSI2P, SGRBG12, Y10, ...)\n"
+	"  -s, --size WxH         frame size in pixels\n"
+	"      --stride N         bytes per line (default: the file size over the\n"
+	"                         height when it divides evenly, else no padding)\n"
+	"      --quality Q        demosaic: fast (bilinear class) or hq (default)\n"
+	"      --black-level N    black level at the format's bit depth; N,N,N,N sets\n"
+	"                         each site of the 2x2 pattern (top-left first)\n"
+	"      --white-level N    saturation level at the format's bit depth\n"
+	"                         (default: the largest value)\n"
+	"      --gains R,B        white-balance gains of red and blue\n"
+	"      --ccm M00,...,M22  colour correction matrix, 9 numbers row by row\n"
+	"      --gamma            encode with the sRGB transfer curve\n"
+	"      --brightness B     -1 to 1 (default 0)\n"
+	"      --contrast C       0 to 16 (default 1)\n"
+	"      --saturation S     0 to 16 (default 1)\n"
+	"      --depth 8|16       bits per output sample (16: RGB48 PNG, 16-bit PPM)\n"
+	"      --threads N        ISP threads, 0 for one per CPU (default 0)\n"
+	"  -o, --output FILE      the image to write: .png or .ppm\n"
+	"  -h, --help             show this help\n"
+	"  -v, --verbose          say what was written and how long the ISP took\n";
+
 void cli_usage(FILE *out, const char *command)
 {
 	if (!command)
@@ -79,6 +110,8 @@ void cli_usage(FILE *out, const char *command)
 		fputs(info_help, out);
 	else if (!strcmp(command, "capture"))
 		fputs(capture_help, out);
+	else if (!strcmp(command, "develop"))
+		fputs(develop_help, out);
 	else
 		fputs(general_help, out);
 }
@@ -88,7 +121,7 @@ static int cmd_help(int argc, char **argv)
 	if (argc > 2)
 		return cli_usage_error(NULL, "help takes at most one argument");
 	if (argc == 2 && strcmp(argv[1], "list") && strcmp(argv[1], "info") &&
-	    strcmp(argv[1], "capture") && strcmp(argv[1], "help"))
+	    strcmp(argv[1], "capture") && strcmp(argv[1], "develop") && strcmp(argv[1], "help"))
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	cli_usage(stdout, argc == 2 && strcmp(argv[1], "help") ? argv[1] : NULL);
 	return CLI_EXIT_OK;
@@ -138,6 +171,8 @@ int main(int argc, char **argv)
 		return cmd_info(&global, cmd_argc, cmd_argv);
 	if (!strcmp(command, "capture"))
 		return cmd_capture(&global, cmd_argc, cmd_argv);
+	if (!strcmp(command, "develop"))
+		return cmd_develop(&global, cmd_argc, cmd_argv);
 	if (!strcmp(command, "help"))
 		return cmd_help(cmd_argc, cmd_argv);
 	return cli_usage_error(NULL, "unknown command '%s'", command);

@@ -7,7 +7,8 @@ Usage: run-cli-tests.py PINHOLE GOLDEN_DIR
 Each golden case runs pinhole and compares its exit status, stdout and
 stderr with GOLDEN_DIR/<name>.golden. Set PINHOLE_UPDATE_GOLDEN=1 to write
 the golden files from the current output instead of comparing.
-The capture cases check files and metadata without golden files.
+The capture cases check files and metadata without golden files; the develop
+cases mosaic a synthetic sRGB image, develop it and compare the result.
 """
 
 import difflib
@@ -48,6 +49,45 @@ GOLDEN_ENV_CASES = {
 }
 
 
+# Golden cases of 'pinhole develop', run in a directory holding the files
+# named in the second element (name: size in bytes), so paths print the same.
+DEVELOP_GOLDEN_CASES = {
+    'error-develop-unknown-format': (['develop', 'in.raw', '--format', 'FOO', '--size', '64x48',
+                                      '-o', 'out.png'], {}),
+    'error-develop-not-raw': (['develop', 'in.raw', '--format', 'NV12', '--size', '64x48',
+                               '-o', 'out.png'], {}),
+    'error-develop-no-format': (['develop', 'in.raw', '--size', '64x48', '-o', 'out.png'], {}),
+    'error-develop-no-input': (['develop', '--format', 'SRGGB8', '--size', '64x48',
+                                '-o', 'out.png'], {}),
+    'error-develop-size': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64',
+                            '-o', 'out.png'], {}),
+    'error-develop-short-file': (['develop', 'in.raw', '--format', 'SRGGB10_CSI2P',
+                                  '--size', '64x48', '-o', 'out.png'], {'in.raw': 3000}),
+    'error-develop-short-file-stride': (['develop', 'in.raw', '--format', 'SRGGB8', '--size',
+                                         '64x48', '--stride', '128', '-o', 'out.png'],
+                                        {'in.raw': 64 * 48}),
+    'error-develop-missing-file': (['develop', 'missing.raw', '--format', 'SRGGB8', '--size',
+                                    '64x48', '-o', 'out.png'], {}),
+    'error-develop-stride': (['develop', 'in.raw', '--format', 'SRGGB10_CSI2P', '--size',
+                              '64x48', '--stride', '64', '-o', 'out.png'], {}),
+    'error-develop-gains': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                             '--gains', '1.5', '-o', 'out.png'], {}),
+    'error-develop-ccm': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                           '--ccm', '1,0,0,0,1,0,0,0,x', '-o', 'out.png'], {}),
+    'error-develop-black-level': (['develop', 'in.raw', '--format', 'SRGGB10', '--size', '64x48',
+                                   '--black-level', '1024', '-o', 'out.png'], {}),
+    'error-develop-black-white': (['develop', 'in.raw', '--format', 'SRGGB10', '--size', '64x48',
+                                   '--black-level', '64', '--white-level', '64',
+                                   '-o', 'out.png'], {}),
+    'error-develop-quality': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                               '--quality', 'best', '-o', 'out.png'], {}),
+    'error-develop-depth': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                             '--depth', '12', '-o', 'out.png'], {}),
+    'error-develop-extension': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                                 '-o', 'out.raw'], {}),
+}
+
+
 def environment(virtual=None):
     env = dict(os.environ)
     # A deterministic simulated camera and default logging.
@@ -64,9 +104,9 @@ def environment(virtual=None):
 WRAPPER = os.environ.get('PINHOLE_TEST_WRAPPER', '').split()
 
 
-def run(pinhole, args, virtual=None):
+def run(pinhole, args, virtual=None, cwd=None):
     return subprocess.run(WRAPPER + [pinhole] + args, capture_output=True, text=True,
-                          env=environment(virtual), timeout=300 if WRAPPER else 60)
+                          env=environment(virtual), timeout=300 if WRAPPER else 60, cwd=cwd)
 
 
 def render(proc):
@@ -87,13 +127,21 @@ class Failures:
 
 def golden_tests(pinhole, golden_dir, results):
     update = os.environ.get('PINHOLE_UPDATE_GOLDEN') == '1'
-    cases = [(name, args, None) for name, args in GOLDEN_CASES.items()]
-    cases += [(name, args, virtual) for name, (args, virtual) in GOLDEN_ENV_CASES.items()]
-    for name, args, virtual in cases:
+    cases = [(name, args, None, None) for name, args in GOLDEN_CASES.items()]
+    cases += [(name, args, virtual, None) for name, (args, virtual) in GOLDEN_ENV_CASES.items()]
+    cases += [(name, args, None, files) for name, (args, files) in DEVELOP_GOLDEN_CASES.items()]
+    for name, args, virtual, files in cases:
         path = os.path.join(golden_dir, name + '.golden')
         command = '$ %spinhole %s\n' % ('PINHOLE_VIRTUAL=%s ' % virtual if virtual else '',
                                         ' '.join(args))
-        actual = command + render(run(pinhole, args, virtual))
+        if files is None:
+            actual = command + render(run(pinhole, args, virtual))
+        else:
+            with tempfile.TemporaryDirectory(prefix='pinhole-cli-') as tmp:
+                for f, size in files.items():
+                    with open(os.path.join(tmp, f), 'wb') as out:
+                        out.write(bytes(size))
+                actual = command + render(run(pinhole, args, cwd=tmp))
         if update:
             with open(path, 'w') as f:
                 f.write(actual)
@@ -144,6 +192,164 @@ def read_png(path):
     return width, height, depth, colour, pixels
 
 
+def png_pixels(path):
+    """Return (width, height, bit_depth, channels, rows): rows of unfiltered samples."""
+    width, height, depth, colour, data = read_png(path)
+    channels = {0: 1, 2: 3}[colour]
+    bpp = channels * depth // 8
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        kind = data[y * (stride + 1)]
+        line = bytearray(data[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            elif kind != 0:
+                raise ValueError('unknown PNG filter %d' % kind)
+        prev = line
+        if depth == 16:
+            rows.append(list(struct.unpack('>%dH' % (stride // 2), bytes(line))))
+        else:
+            rows.append(list(line))
+    return width, height, depth, channels, rows
+
+
+# The develop round trip: a synthetic sRGB image of flat patches, its RGGB mosaic.
+DEV_W, DEV_H, DEV_PATCH = 64, 48, 16
+
+
+def synthetic_image():
+    """Rows of [r, g, b, r, g, b, ...] 8-bit values: 4 x 3 patches of flat colours."""
+    colours = [(255, 255, 255), (0, 0, 0), (128, 128, 128), (200, 40, 30),
+               (30, 180, 60), (20, 60, 220), (240, 220, 30), (200, 40, 200),
+               (40, 200, 210), (90, 60, 40), (250, 150, 120), (64, 32, 16)]
+    rows = []
+    for y in range(DEV_H):
+        row = []
+        for x in range(DEV_W):
+            row.extend(colours[(y // DEV_PATCH) * (DEV_W // DEV_PATCH) + x // DEV_PATCH])
+        rows.append(row)
+    return rows
+
+
+def mosaic(image, maximum, black=0):
+    """The RGGB mosaic of an 8-bit image at 0..maximum, with a black level: rows of values."""
+    out = []
+    for y, row in enumerate(image):
+        line = []
+        for x in range(DEV_W):
+            channel = (y & 1) + (x & 1)  # R at (0,0), G at (0,1) and (1,0), B at (1,1)
+            v = row[3 * x + channel]
+            line.append(black + (v * (maximum - black) + 127) // 255)
+        out.append(line)
+    return out
+
+
+def pack_raw8(rows, stride):
+    return b''.join(bytes(r) + bytes(stride - len(r)) for r in rows)
+
+
+def pack_csi2_10(rows):
+    """MIPI CSI-2 10-bit packing (doc/virtual-camera.md): 4 pixels in 5 bytes."""
+    out = bytearray()
+    for r in rows:
+        r = r + [0] * (-len(r) % 4)
+        for i in range(0, len(r), 4):
+            g = r[i:i + 4]
+            out += bytes(v >> 2 for v in g)
+            out.append(sum((v & 3) << (2 * k) for k, v in enumerate(g)))
+    return bytes(out)
+
+
+def compare_flat(image, rows, scale, tolerance):
+    """Largest difference inside the patches (3 pixels off their edges), or an error string."""
+    worst = 0
+    for y in range(DEV_H):
+        if not 3 <= y % DEV_PATCH < DEV_PATCH - 3:
+            continue
+        for x in range(DEV_W):
+            if not 3 <= x % DEV_PATCH < DEV_PATCH - 3:
+                continue
+            for c in range(3):
+                d = abs(rows[y][3 * x + c] / scale - image[y][3 * x + c])
+                if d > tolerance:
+                    return 'pixel %d,%d channel %d is %g, expected %d' % (
+                        x, y, c, rows[y][3 * x + c] / scale, image[y][3 * x + c])
+                worst = max(worst, d)
+    return worst
+
+
+def develop_tests(pinhole, results):
+    image = synthetic_image()
+    raw8 = mosaic(image, 255)
+    raw10 = mosaic(image, 1023)
+    size = '%dx%d' % (DEV_W, DEV_H)
+    # name: (raw bytes, format, extra options, output, 8-bit scale of the output)
+    cases = {
+        'develop-raw8': (pack_raw8(raw8, DEV_W), 'SRGGB8', [], 'out.png', 1),
+        'develop-raw8-fast': (pack_raw8(raw8, DEV_W), 'SRGGB8', ['--quality', 'fast'],
+                              'out.png', 1),
+        'develop-raw8-stride': (pack_raw8(raw8, DEV_W + 16), 'SRGGB8',
+                                ['--stride', str(DEV_W + 16), '--threads', '2'], 'out.png', 1),
+        'develop-csi2p10': (pack_csi2_10(raw10), 'SRGGB10_CSI2P', [], 'out.png', 1),
+        'develop-csi2p10-fast': (pack_csi2_10(raw10), 'SRGGB10_CSI2P', ['--quality', 'fast'],
+                                 'out.png', 1),
+        'develop-csi2p10-depth16': (pack_csi2_10(raw10), 'SRGGB10_CSI2P', ['--depth', '16'],
+                                    'out.png', 257),
+        'develop-csi2p10-black-level': (pack_csi2_10(mosaic(image, 1023, 64)), 'SRGGB10_CSI2P',
+                                        ['--black-level', '64'], 'out.png', 1),
+        'develop-ppm': (pack_raw8(raw8, DEV_W), 'SRGGB8', [], 'out.ppm', 1),
+    }
+    for name, (data, fmt, extra, output, scale) in cases.items():
+        with tempfile.TemporaryDirectory(prefix='pinhole-cli-') as tmp:
+            raw_path, out_path = os.path.join(tmp, 'in.raw'), os.path.join(tmp, output)
+            with open(raw_path, 'wb') as f:
+                f.write(data)
+            proc = run(pinhole, ['develop', raw_path, '--format', fmt, '--size', size,
+                                 '-o', out_path] + extra)
+            if proc.returncode != 0:
+                results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+                continue
+            try:
+                if output.endswith('.ppm'):
+                    with open(out_path, 'rb') as f:
+                        ppm = f.read()
+                    header = b'P6\n%d %d\n255\n' % (DEV_W, DEV_H)
+                    if not ppm.startswith(header) or len(ppm) != len(header) + DEV_W * DEV_H * 3:
+                        raise ValueError('not a %dx%d 8-bit PPM' % (DEV_W, DEV_H))
+                    body = ppm[len(header):]
+                    w, h, depth = DEV_W, DEV_H, 8
+                    rows = [list(body[y * DEV_W * 3:(y + 1) * DEV_W * 3]) for y in range(DEV_H)]
+                else:
+                    w, h, depth, _, rows = png_pixels(out_path)
+            except (ValueError, KeyError, zlib.error, struct.error, OSError) as e:
+                results.fail(name, '%s does not decode: %s' % (output, e))
+                continue
+            want_depth = 16 if scale > 1 else 8
+            if (w, h, depth) != (DEV_W, DEV_H, want_depth):
+                results.fail(name, '%dx%d %d bits, expected %dx%d %d bits'
+                             % (w, h, depth, DEV_W, DEV_H, want_depth))
+                continue
+            # Identity stages: the patches come back within 2 levels.
+            worst = compare_flat(image, rows, scale, 2.0)
+            if isinstance(worst, str):
+                results.fail(name, worst)
+            else:
+                results.ok(name)
+
+
 def check_pngs(name, directory, pattern_prefix, count, width, height, depth, results):
     files = sorted(f for f in os.listdir(directory) if f.startswith(pattern_prefix))
     if len(files) != count:
@@ -182,7 +388,7 @@ def capture_tests(pinhole, results):
 
         name = 'capture-raw-and-rgb'
         proc = run(pinhole, ['capture', 'virtual', '--frames', '2', '--quiet',
-                             '--stream', 'role=raw', '--stream', 'size=640x360,format=YUYV',
+                             '--stream', 'role=raw', '--stream', 'size=960x540,format=YUYV',
                              '--output', os.path.join(tmp, 'two-#.png')])
         if proc.returncode != 0:
             results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
@@ -196,7 +402,7 @@ def capture_tests(pinhole, results):
             else:
                 if len(raw) != 2 or len(rgb) != 2:
                     results.fail(name, 'files: %s' % sorted(os.listdir(tmp)))
-                elif any(s[2] != 16 for s in shapes[:2]) or any(s[:3] != (640, 360, 8)
+                elif any(s[2] != 16 for s in shapes[:2]) or any(s[:3] != (960, 540, 8)
                                                                  for s in shapes[2:]):
                     results.fail(name, 'unexpected shapes %s' % shapes)
                 else:
@@ -270,10 +476,12 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    pinhole, golden_dir = sys.argv[1], sys.argv[2]
+    # Absolute: the develop cases run pinhole from a temporary directory.
+    pinhole, golden_dir = os.path.abspath(sys.argv[1]), sys.argv[2]
     results = Failures()
     golden_tests(pinhole, golden_dir, results)
     capture_tests(pinhole, results)
+    develop_tests(pinhole, results)
     if results.names:
         print('%d failed: %s' % (len(results.names), ', '.join(results.names)))
         return 1

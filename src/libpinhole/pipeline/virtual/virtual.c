@@ -20,6 +20,7 @@
 #include <yaml.h>
 
 #include "core/internal.h"
+#include "isp/isp.h"
 #include "pipeline/virtual/sim.h"
 
 #define EXPOSURE_DELAY	      2 /* frames from writing exposure to a frame taken with it */
@@ -66,7 +67,15 @@ struct virtual_camera {
 	struct delayed_control gain;
 	struct delayed_control test_pattern;
 	int64_t fdl[2];	       /* FrameDurationLimits in effect, us */
-	float colour_gains[2]; /* applied in processed rendering, no delay */
+	float colour_gains[2]; /* ISP controls: applied to the frame itself, no delay */
+	float brightness, contrast, saturation;
+
+	/* The configured sensor mode and the software ISP behind it */
+	uint32_t mode_width, mode_height;
+	uint32_t raw_fourcc, raw_stride;
+	uint8_t *raw_frame; /* the mode's raw frame when no raw stream is asked */
+	struct ph_isp *isp;
+	struct ph_isp_stats *stats;
 };
 
 static void delayed_set(struct delayed_control *dc, uint64_t from, double value)
@@ -342,8 +351,12 @@ static uint32_t raw_format(const struct ph_sim_params *p, bool packed)
 	return ph_format_raw(p->order, p->bit_depth, packed);
 }
 
-static const uint32_t processed_formats[] = {PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_NV12,
-					     PH_FORMAT_YUYV};
+/* Everything the software ISP writes. */
+static const uint32_t processed_formats[] = {
+	PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_XRGB8888, PH_FORMAT_XBGR8888,
+	PH_FORMAT_RGB565, PH_FORMAT_RGB48,  PH_FORMAT_NV12,	PH_FORMAT_NV21,
+	PH_FORMAT_YUV420, PH_FORMAT_YUYV,   PH_FORMAT_UYVY,
+};
 
 #define STRIDE_ALIGN 64 /* a cache line: keeps every row aligned for SIMD */
 
@@ -359,7 +372,7 @@ static int add_formats(struct virtual_camera *vc, struct ph_config *config, unsi
 	int ret = 0;
 
 	if (role == PH_ROLE_RAW) {
-		struct ph_size_range r = {p->width, p->height, p->width, p->height, 0, 0};
+		struct ph_size_range r = {64, 64, p->width, p->height, 2, 2};
 
 		ret = ph_config_add_format(config, index, raw_format(p, false), &r);
 		if (!ret)
@@ -419,17 +432,54 @@ static int virtual_generate_config(struct ph_camera *cam, struct ph_config *conf
 	return 0;
 }
 
+static uint32_t clamp_even(uint32_t v, uint32_t max)
+{
+	return v < 64 ? 64 : v > max ? max : v & ~1u;
+}
+
+/*
+ * The simulated sensor scales its whole field of view to one output size,
+ * the mode: the raw stream's size if there is one, else the largest
+ * processed stream's. The ISP does not scale, so each processed stream is
+ * the mode, or half of it (binned).
+ */
+static void mode_size(const struct virtual_camera *vc, struct ph_config *config, uint32_t *mw,
+		      uint32_t *mh)
+{
+	const struct ph_sim_params *p = &vc->opt.sim;
+	uint64_t best = 0;
+
+	*mw = p->width;
+	*mh = p->height;
+	for (unsigned i = 0; i < ph_config_stream_count(config); i++) {
+		struct ph_stream_config *sc = ph_config_stream_at(config, i);
+		uint32_t w = clamp_even(sc->width, p->width), h = clamp_even(sc->height, p->height);
+
+		if (sc->role == PH_ROLE_RAW) {
+			*mw = w;
+			*mh = h;
+			return;
+		}
+		if ((uint64_t)w * h > best) {
+			best = (uint64_t)w * h;
+			*mw = w;
+			*mh = h;
+		}
+	}
+}
+
 static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_config *config)
 {
 	struct virtual_camera *vc = cam->priv;
 	const struct ph_sim_params *p = &vc->opt.sim;
 	unsigned raw = 0, processed = 0, n = ph_config_stream_count(config);
 	enum ph_config_status status = PH_CONFIG_VALID;
+	uint32_t mw, mh;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct ph_stream_config *sc = ph_config_stream_at(config, i);
 
-		if (sc->role == PH_ROLE_RAW || ph_format_is_raw(sc->pixel_format))
+		if (sc->role == PH_ROLE_RAW)
 			raw++;
 		else
 			processed++;
@@ -442,6 +492,7 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 		return PH_CONFIG_INVALID;
 	}
 
+	mode_size(vc, config, &mw, &mh);
 	for (unsigned i = 0; i < n; i++) {
 		struct ph_stream_config *sc = ph_config_stream_at(config, i);
 		bool is_raw = sc->role == PH_ROLE_RAW;
@@ -474,16 +525,22 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 			sc->adjusted |= PH_ADJUSTED_FORMAT;
 		}
 
-		if (is_raw) {
-			w = p->width;
-			h = p->height;
-		} else {
-			w = w < 64 ? 64 : w > p->width ? p->width : w & ~1u;
-			h = h < 64 ? 64 : h > p->height ? p->height : h & ~1u;
+		w = clamp_even(w, p->width);
+		h = clamp_even(h, p->height);
+		/* Processed streams: the mode, or half of it; the nearer one. */
+		if (!is_raw && !(w == mw && h == mh) &&
+		    !(w == mw / 2 && h == mh / 2 && !(mw / 2 % 2) && !(mh / 2 % 2))) {
+			bool half = w * 4 <= mw * 3 && !(mw / 2 % 2) && !(mh / 2 % 2) &&
+				    mw / 2 >= 64 && mh / 2 >= 64;
+
+			w = half ? mw / 2 : mw;
+			h = half ? mh / 2 : mh;
 		}
 		if (w != sc->width || h != sc->height) {
-			ph_config_message(config, "stream %u: size %ux%u adjusted to %ux%u", i,
-					  sc->width, sc->height, w, h);
+			ph_config_message(config,
+					  "stream %u: size %ux%u adjusted to %ux%u (sensor mode "
+					  "%ux%u; processed streams are the mode or half of it)",
+					  i, sc->width, sc->height, w, h, mw, mh);
 			sc->width = w;
 			sc->height = h;
 			sc->adjusted |= PH_ADJUSTED_SIZE;
@@ -516,14 +573,59 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 	return status;
 }
 
-/* The scene is built on first use, so that listing cameras stays cheap. */
+/*
+ * Set the sensor mode and the ISP up for the configured streams. The scene
+ * and the ISP are built on first use, so that listing cameras stays cheap.
+ */
 static int virtual_configure(struct ph_camera *cam)
 {
 	struct virtual_camera *vc = cam->priv;
+	struct ph_sim_params mode = vc->opt.sim;
+	struct ph_stream *raw = NULL;
+	uint64_t area = 0;
 
-	if (!vc->scene)
-		vc->scene = ph_sim_scene_new(&vc->opt.sim);
-	return vc->scene ? 0 : -ENOMEM;
+	for (unsigned i = 0; i < cam->stream_count; i++) {
+		const struct ph_stream_config *sc = &cam->streams[i]->config;
+
+		if (sc->role == PH_ROLE_RAW)
+			raw = cam->streams[i];
+		if (!raw && (uint64_t)sc->width * sc->height > area) {
+			area = (uint64_t)sc->width * sc->height;
+			mode.width = sc->width;
+			mode.height = sc->height;
+		}
+	}
+	if (raw) {
+		mode.width = raw->config.width;
+		mode.height = raw->config.height;
+	}
+
+	free(vc->raw_frame);
+	vc->raw_frame = NULL;
+	vc->raw_fourcc = raw ? raw->config.pixel_format : raw_format(&mode, false);
+	vc->raw_stride =
+		raw ? raw->config.stride
+		    : align_up(ph_format_min_stride(vc->raw_fourcc, mode.width), STRIDE_ALIGN);
+	if (!raw && vc->opt.render) {
+		vc->raw_frame = malloc((size_t)vc->raw_stride * mode.height);
+		if (!vc->raw_frame)
+			return -ENOMEM;
+	}
+
+	if (!vc->scene || vc->mode_width != mode.width || vc->mode_height != mode.height) {
+		ph_sim_scene_free(vc->scene);
+		vc->scene = ph_sim_scene_new(&mode);
+		if (!vc->scene)
+			return -ENOMEM;
+	}
+	vc->mode_width = mode.width;
+	vc->mode_height = mode.height;
+
+	if (!vc->isp)
+		vc->isp = ph_isp_new(0);
+	if (!vc->stats)
+		vc->stats = malloc(sizeof(*vc->stats));
+	return vc->isp && vc->stats ? 0 : -ENOMEM;
 }
 
 /* ---- the frame clock ---- */
@@ -607,43 +709,130 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 			vc->colour_gains[0] = v.f[0];
 			vc->colour_gains[1] = v.f[1];
 			break;
+		case PH_CONTROL_BRIGHTNESS:
+			vc->brightness = v.f[0];
+			break;
+		case PH_CONTROL_CONTRAST:
+			vc->contrast = v.f[0];
+			break;
+		case PH_CONTROL_SATURATION:
+			vc->saturation = v.f[0];
+			break;
 		default:
 			break;
 		}
 	}
 }
 
+static void finish_buffer(struct ph_buffer *buf, const struct ph_sim_frame *frame, int ret)
+{
+	buf->status = ret < 0 ? PH_BUFFER_ERROR : PH_BUFFER_SUCCESS;
+	buf->sequence = frame->sequence;
+	buf->timestamp = frame->timestamp_ns;
+	for (unsigned p = 0; p < buf->plane_count; p++)
+		buf->bytes_used[p] = buf->planes[p].length;
+}
+
+/* Fill @out with @buf's mapped planes, as stream @sc of the mode. NULL on a mapping failure. */
+static bool isp_output(struct virtual_camera *vc, struct ph_buffer *buf,
+		       const struct ph_stream_config *sc, struct ph_isp_output *out)
+{
+	bool yuv = sc->pixel_format == PH_FORMAT_NV12 || sc->pixel_format == PH_FORMAT_NV21 ||
+		   sc->pixel_format == PH_FORMAT_YUV420 || sc->pixel_format == PH_FORMAT_YUYV ||
+		   sc->pixel_format == PH_FORMAT_UYVY;
+
+	*out = (struct ph_isp_output){
+		.fourcc = sc->pixel_format,
+		.width = sc->width,
+		.height = sc->height,
+		.binning = sc->width != vc->mode_width,
+		/* Stills as JPEG expects them; video and preview as HD video does. */
+		.colorspace = sc->role == PH_ROLE_STILL ? PH_ISP_BT601 : PH_ISP_BT709,
+		.full_range = sc->role == PH_ROLE_STILL || !yuv,
+	};
+	for (unsigned p = 0; p < buf->plane_count; p++) {
+		out->planes[p] = ph_buffer_map_write(buf, p);
+		out->strides[p] = buf->planes[p].stride;
+		if (!out->planes[p])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One frame through the sensor model and the ISP: the raw frame goes to
+ * the raw stream's buffer (or a private one), and every processed stream
+ * is made from it by the software ISP, as on a camera without a hardware
+ * ISP.
+ */
 static void render(struct virtual_camera *vc, struct ph_request *req,
 		   const struct ph_sim_frame *frame)
 {
+	struct ph_buffer *processed[2];
+	struct ph_isp_output outputs[2];
+	unsigned n = 0;
+	bool still = false;
+	uint8_t *raw = vc->raw_frame;
+	int ret = 0;
+
+	if (!vc->opt.render) {
+		for (unsigned i = 0; i < req->buffer_count; i++)
+			finish_buffer(req->buffers[i].buffer, frame, 0);
+		return;
+	}
+
 	for (unsigned i = 0; i < req->buffer_count; i++) {
 		struct ph_buffer *buf = req->buffers[i].buffer;
 		const struct ph_stream_config *sc = &req->buffers[i].stream->config;
-		uint8_t *dst = NULL, *chroma = NULL;
-		int ret = 0;
 
-		if (vc->opt.render) {
-			dst = ph_buffer_map_write(buf, 0);
-			if (dst && buf->plane_count > 1)
-				chroma = ph_buffer_map_write(buf, 1);
-			if (!dst || (buf->plane_count > 1 && !chroma)) {
-				buf->status = PH_BUFFER_ERROR;
-				continue;
-			}
+		if (sc->role == PH_ROLE_RAW) {
+			raw = ph_buffer_map_write(buf, 0);
+			ret = raw ? ph_sim_render_raw(vc->scene, frame, sc->pixel_format, raw,
+						      sc->stride)
+				  : -ENOMEM;
+			finish_buffer(buf, frame, ret);
+		} else if (n < 2) {
+			still |= sc->role == PH_ROLE_STILL;
+			if (isp_output(vc, buf, sc, &outputs[n]))
+				processed[n++] = buf;
+			else
+				finish_buffer(buf, frame, -ENOMEM);
 		}
-		if (dst && ph_format_is_raw(sc->pixel_format))
-			ret = ph_sim_render_raw(vc->scene, frame, sc->pixel_format, dst,
-						sc->stride);
-		else if (dst)
-			ret = ph_sim_render_processed(vc->scene, frame, vc->colour_gains,
-						      sc->pixel_format, sc->width, sc->height, dst,
-						      sc->stride, chroma);
-		buf->status = ret < 0 ? PH_BUFFER_ERROR : PH_BUFFER_SUCCESS;
-		buf->sequence = (uint32_t)frame->sequence;
-		buf->timestamp = frame->timestamp_ns;
-		for (unsigned p = 0; p < buf->plane_count; p++)
-			buf->bytes_used[p] = buf->planes[p].length;
 	}
+	if (n == 0)
+		return;
+
+	if (raw == vc->raw_frame)
+		ret = ph_sim_render_raw(vc->scene, frame, vc->raw_fourcc, raw, vc->raw_stride);
+	if (ret == 0 && raw) {
+		const struct ph_sim_params *p = &vc->opt.sim;
+		uint16_t black = (uint16_t)(p->black_level << (16 - p->bit_depth));
+		struct ph_isp_input in = {
+			.fourcc = vc->raw_fourcc,
+			.width = vc->mode_width,
+			.height = vc->mode_height,
+			.stride = vc->raw_stride,
+			.data = raw,
+		};
+		struct ph_isp_params params;
+		struct ph_isp_stats_config stats_config = {16, 12, 2};
+
+		/* Sane defaults until an IPA supplies parameters: the sensor's black
+		 * level, the requested colour gains, sRGB primaries (the model's). */
+		ph_isp_params_identity(&params);
+		for (unsigned c = 0; c < 4; c++)
+			params.black_level[c] = black;
+		params.wb_gains[0] = vc->colour_gains[0];
+		params.wb_gains[2] = vc->colour_gains[1];
+		params.gamma = true;
+		params.brightness = vc->brightness;
+		params.contrast = vc->contrast;
+		params.saturation = vc->saturation;
+		params.demosaic = still ? PH_ISP_DEMOSAIC_HQ : PH_ISP_DEMOSAIC_FAST;
+		ret = ph_isp_process(vc->isp, &in, &params, outputs, n, &stats_config, vc->stats);
+	}
+	for (unsigned i = 0; i < n; i++)
+		finish_buffer(processed[i], frame, raw ? ret : -ENOMEM);
 }
 
 /* One frame of the sensor: fill the oldest pending request, if any. */
@@ -683,6 +872,9 @@ static void capture_frame(struct virtual_camera *vc, uint64_t duration_ns, doubl
 	ph_control_list_set_int32_array(md, PH_CONTROL_SENSOR_BLACK_LEVELS,
 					(const int32_t[]){black, black, black, black}, 4);
 	ph_control_list_set_int32(md, PH_CONTROL_TEST_PATTERN_MODE, pattern);
+	ph_control_list_set_float(md, PH_CONTROL_BRIGHTNESS, vc->brightness);
+	ph_control_list_set_float(md, PH_CONTROL_CONTRAST, vc->contrast);
+	ph_control_list_set_float(md, PH_CONTROL_SATURATION, vc->saturation);
 	ph_control_list_set_float(md, PH_CONTROL_LUX, ph_sim_scene_lux(vc->scene));
 	ph_camera_complete_request(cam, req, PH_REQUEST_COMPLETE);
 }
@@ -731,6 +923,9 @@ static int virtual_start(struct ph_camera *cam, const struct ph_control_list *co
 	vc->sequence = 0;
 	vc->fdl[0] = vc->fdl[1] = vc->opt.default_frame_duration_us;
 	ph_sim_ideal_colour_gains(vc->scene, vc->colour_gains);
+	vc->brightness = 0.0f;
+	vc->contrast = 1.0f;
+	vc->saturation = 1.0f;
 	delayed_reset(&vc->exposure_lines, round(exp->def.i32[0] * 1000.0 / vc->line_time_ns));
 	delayed_reset(&vc->gain, gain->def.f[0]);
 	delayed_reset(&vc->test_pattern, 0);
@@ -783,6 +978,9 @@ static void virtual_destroy(struct ph_camera *cam)
 	if (vc->timer_fd >= 0)
 		close(vc->timer_fd);
 	ph_sim_scene_free(vc->scene);
+	ph_isp_free(vc->isp);
+	free(vc->stats);
+	free(vc->raw_frame);
 	free(vc);
 	cam->priv = NULL;
 }
@@ -861,6 +1059,15 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	if (!ret)
 		ret = add_control(cam, PH_CONTROL_TEST_PATTERN_MODE, ph_control_value_int32(0),
 				  ph_control_value_int32(2), ph_control_value_int32(0));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_BRIGHTNESS, ph_control_value_float(-1.0f),
+				  ph_control_value_float(1.0f), ph_control_value_float(0.0f));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_CONTRAST, ph_control_value_float(0.0f),
+				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_SATURATION, ph_control_value_float(0.0f),
+				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
 	return ret;
 }
 

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Software ISP throughput against the alternatives, in one process on the
+ * same frames (see issue 3, "Benchmark"): Pinhole's full pipeline (CSI-2
+ * packed 10-bit RGGB -> black level, white balance, demosaic, CCM, gamma ->
+ * output, with statistics) per demosaic quality and output format; OpenCV's
+ * cvtColor Bayer demosaics (bilinear, VNG, edge-aware; 8 and 16 bits);
+ * libv4lconvert's Bayer -> RGB24; and memcpy of the same input + output
+ * bytes as the memory-bandwidth ceiling. Figures only: never a pass/fail.
+ *
+ * Usage: bench-isp [--quick] [--threads N]
+ *   --quick      shorter measurements (a smoke run)
+ *   --threads N  the "all threads" column uses N threads (default: every CPU)
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "isp/isp.h"
+#include "opencv_ref.h"
+#include "pipeline/virtual/sim.h"
+
+#if defined(PH_BENCH_HAVE_V4LCONVERT) && PH_BENCH_HAVE_V4LCONVERT
+#include <libv4l-plugin.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <libv4lconvert.h>
+#include <linux/videodev2.h>
+#define HAVE_V4LCONVERT 1
+#else
+#define HAVE_V4LCONVERT 0
+#endif
+
+/* The frames of one size, in every input layout the contenders take. */
+struct frames {
+	uint32_t width, height;
+	uint8_t *packed10; /* SRGGB10_CSI2P, what Pinhole develops */
+	uint32_t packed_stride;
+	uint8_t *raw8;	  /* SRGGB8: libv4lconvert, OpenCV 8-bit */
+	uint16_t *raw16;  /* SRGGB16 holding the 10-bit values: OpenCV 16-bit */
+	uint8_t *out;	  /* output, large enough for RGB48 */
+	uint8_t *scratch; /* memcpy destination */
+	size_t out_size;
+	struct ph_isp_stats *stats;
+};
+
+/* One measured row of the table. */
+struct result {
+	char name[64];
+	double ms;     /* median per frame; < 0: not available */
+	double mpix_s; /* megapixels per second */
+};
+
+struct bench {
+	bool quick;
+	unsigned all_threads;
+	struct ph_isp_params params;
+	struct ph_isp_stats_config stats_config;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define MAX_RUNS 400
+
+/* What a measurement runs: one frame per call. @return 0 or -errno. */
+typedef int (*run_fn)(void *ctx);
+
+/* Median seconds per call of @p fn over about @p budget seconds; < 0 on error. */
+static double measure(run_fn fn, void *ctx, double budget)
+{
+	double times[MAX_RUNS];
+	unsigned n = 0;
+	double start;
+
+	if (fn(ctx) < 0) /* warm-up: caches, pages, thread pools */
+		return -1;
+	start = now_s();
+	while (n < MAX_RUNS && (n < 3 || now_s() - start < budget)) {
+		double t = now_s();
+
+		if (fn(ctx) < 0)
+			return -1;
+		times[n++] = now_s() - t;
+	}
+	qsort(times, n, sizeof(times[0]), cmp_double);
+	return times[n / 2];
+}
+
+static void set_result(struct result *r, const char *name, double seconds, const struct frames *f)
+{
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->ms = seconds < 0 ? -1 : seconds * 1e3;
+	r->mpix_s = seconds <= 0 ? 0 : (double)f->width * f->height / seconds / 1e6;
+}
+
+/* Pinhole. */
+struct isp_run {
+	struct ph_isp *isp;
+	const struct bench *bench;
+	struct frames *f;
+	struct ph_isp_params params;
+	struct ph_isp_output outputs[2];
+	unsigned output_count;
+};
+
+static int run_isp(void *ctx)
+{
+	struct isp_run *r = ctx;
+	const struct ph_isp_input input = {
+		.fourcc = PH_FORMAT_SRGGB10_CSI2P,
+		.width = r->f->width,
+		.height = r->f->height,
+		.stride = r->f->packed_stride,
+		.data = r->f->packed10,
+	};
+
+	return ph_isp_process(r->isp, &input, &r->params, r->outputs, r->output_count,
+			      &r->bench->stats_config, r->f->stats);
+}
+
+/* Set @p out to write @p fourcc at @p mem. */
+static void isp_output(struct ph_isp_output *out, uint32_t fourcc, uint32_t w, uint32_t h,
+		       uint8_t *mem)
+{
+	memset(out, 0, sizeof(*out));
+	out->fourcc = fourcc;
+	out->width = w;
+	out->height = h;
+	out->colorspace = PH_ISP_BT709;
+	out->planes[0] = mem;
+	switch (fourcc) {
+	case PH_FORMAT_NV12:
+		out->strides[0] = out->strides[1] = w;
+		out->planes[1] = mem + (size_t)w * h;
+		break;
+	case PH_FORMAT_XRGB8888:
+		out->strides[0] = w * 4;
+		break;
+	case PH_FORMAT_RGB48:
+		out->strides[0] = w * 6;
+		break;
+	default:
+		out->strides[0] = w * 3;
+		break;
+	}
+}
+
+/* OpenCV. */
+struct cv_run {
+	enum ph_ref_demosaic method;
+	unsigned depth;
+	struct frames *f;
+};
+
+static int run_cv(void *ctx)
+{
+	struct cv_run *r = ctx;
+	struct frames *f = r->f;
+
+	if (r->depth == 8)
+		return ph_ref_opencv_demosaic(r->method, 8, f->raw8, f->width, f->out,
+					      (size_t)f->width * 3, f->width, f->height);
+	return ph_ref_opencv_demosaic(r->method, 16, f->raw16, (size_t)f->width * 2, f->out,
+				      (size_t)f->width * 6, f->width, f->height);
+}
+
+/* libv4lconvert. */
+#if HAVE_V4LCONVERT
+/*
+ * No device behind the converter: it is a capture device with no controls and
+ * no formats, so libv4lconvert turns its optional processing off and only
+ * converts.
+ */
+static int v4l_fake_ioctl(void *priv, int fd, unsigned long request, void *arg)
+{
+	(void)priv, (void)fd;
+	if (request == VIDIOC_QUERYCAP) {
+		struct v4l2_capability *cap = arg;
+
+		memset(cap, 0, sizeof(*cap));
+		snprintf((char *)cap->driver, sizeof(cap->driver), "bench");
+		snprintf((char *)cap->card, sizeof(cap->card), "bench-isp");
+		cap->capabilities = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
+		cap->device_caps = cap->capabilities;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static const struct libv4l_dev_ops v4l_ops = {.ioctl = v4l_fake_ioctl};
+
+/*
+ * libv4lcontrol keeps its software controls in a POSIX shared memory object
+ * named after the user, bus and card, which outlives the process: remove ours.
+ */
+static void v4l_remove_shm(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char name[128];
+
+	snprintf(name, sizeof(name), "/libv4l-%s::bench-isp", pw ? pw->pw_name : "");
+	shm_unlink(name);
+}
+
+struct v4l_run {
+	struct v4lconvert_data *conv;
+	struct v4l2_format src, dst;
+	struct frames *f;
+};
+
+static int run_v4l(void *ctx)
+{
+	struct v4l_run *r = ctx;
+	int n = v4lconvert_convert(r->conv, &r->src, &r->dst, r->f->raw8,
+				   (int)(r->f->width * r->f->height), r->f->out,
+				   (int)(r->f->width * r->f->height * 3));
+
+	return n < 0 ? -EIO : 0;
+}
+#endif
+
+/* memcpy of input + output bytes. */
+struct copy_run {
+	struct frames *f;
+	size_t bytes;
+	volatile uint8_t sink;
+};
+
+static int run_copy(void *ctx)
+{
+	struct copy_run *r = ctx;
+
+	memcpy(r->f->scratch, r->f->out, r->bytes);
+	r->sink = r->f->scratch[r->bytes / 2];
+	return 0;
+}
+
+static void frames_free(struct frames *f)
+{
+	free(f->packed10);
+	free(f->raw8);
+	free(f->raw16);
+	free(f->out);
+	free(f->scratch);
+	free(f->stats);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Render the simulated sensor's chart at @p w x @p h, 10 bits, with noise. */
+static int frames_init(struct frames *f, uint32_t w, uint32_t h)
+{
+	struct ph_sim_params params;
+	struct ph_sim_frame frame = {.exposure_us = 1000, .gain = 2};
+	struct ph_sim_scene *scene;
+	size_t pixels = (size_t)w * h;
+	uint16_t *unpacked;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	f->width = w;
+	f->height = h;
+	f->packed_stride = (w + 3) / 4 * 5;
+	/* Output: RGB48 or NV12 + RGB888 (dual output) at most; memcpy copies packed + RGB48. */
+	f->out_size = pixels * 6;
+	f->packed10 = malloc((size_t)f->packed_stride * h);
+	f->raw8 = malloc(pixels);
+	f->raw16 = malloc(pixels * 2);
+	f->out = malloc(f->out_size + (size_t)f->packed_stride * h);
+	f->scratch = malloc(f->out_size + (size_t)f->packed_stride * h);
+	f->stats = malloc(sizeof(*f->stats));
+	if (!f->packed10 || !f->raw8 || !f->raw16 || !f->out || !f->scratch || !f->stats) {
+		frames_free(f);
+		return -ENOMEM;
+	}
+	memset(f->out, 0, f->out_size + (size_t)f->packed_stride * h);
+	memset(f->scratch, 0, f->out_size + (size_t)f->packed_stride * h);
+
+	ph_sim_params_default(&params);
+	params.width = w;
+	params.height = h;
+	params.order = PH_BAYER_RGGB;
+	params.bit_depth = 10;
+	scene = ph_sim_scene_new(&params);
+	if (!scene) {
+		frames_free(f);
+		return -EINVAL;
+	}
+	/* Expose mid-grey (18%) at a fifth of the range, as an auto exposure would. */
+	frame.exposure_us = 1000;
+	frame.exposure_us *=
+		0.2 * ((1 << 10) - params.black_level) / ph_sim_expected_level(scene, &frame, 0.18);
+	unpacked = f->raw16;
+	ret = ph_sim_render_raw(scene, &frame, PH_FORMAT_SRGGB10_CSI2P, f->packed10,
+				f->packed_stride);
+	if (!ret)
+		ret = ph_sim_render_raw(scene, &frame, PH_FORMAT_SRGGB10, (uint8_t *)unpacked,
+					w * 2);
+	ph_sim_scene_free(scene);
+	if (ret) {
+		frames_free(f);
+		return ret;
+	}
+	for (size_t i = 0; i < pixels; i++)
+		f->raw8[i] = (uint8_t)(unpacked[i] >> 2);
+	return 0;
+}
+
+static void print_header(void)
+{
+	printf("  %-40s %9s %9s %9s %9s %9s %9s\n", "", "ms/frame", "MPix/s", "/v4lconv", "/CVbil8",
+	       "/CVEA16", "/memcpy");
+}
+
+static void print_ratio(double a, double b)
+{
+	if (a > 0 && b > 0)
+		printf(" %9.2f", a / b);
+	else
+		printf(" %9s", "n/a");
+}
+
+static void print_row(const struct result *r, const struct result *v4l, const struct result *bil8,
+		      const struct result *ea16, const struct result *copy, bool ratios)
+{
+	if (r->ms < 0) {
+		printf("  %-40s %9s %9s\n", r->name, "n/a", "n/a");
+		return;
+	}
+	printf("  %-40s %9.3f %9.1f", r->name, r->ms, r->mpix_s);
+	if (ratios) {
+		print_ratio(r->mpix_s, v4l->mpix_s);
+		print_ratio(r->mpix_s, bil8->mpix_s);
+		print_ratio(r->mpix_s, ea16->mpix_s);
+		print_ratio(r->mpix_s, copy->mpix_s);
+	}
+	printf("\n");
+}
+
+/* The Pinhole configurations measured. */
+static const struct isp_case {
+	const char *name;
+	enum ph_isp_demosaic demosaic;
+	uint32_t fourcc[2];
+	unsigned count;
+	const char *impl; /* NULL: the default */
+} isp_cases[] = {
+	{"pinhole FAST -> RGB888", PH_ISP_DEMOSAIC_FAST, {PH_FORMAT_RGB888}, 1, NULL},
+	{"pinhole FAST -> NV12", PH_ISP_DEMOSAIC_FAST, {PH_FORMAT_NV12}, 1, NULL},
+	{"pinhole FAST -> XRGB8888", PH_ISP_DEMOSAIC_FAST, {PH_FORMAT_XRGB8888}, 1, NULL},
+	{"pinhole FAST -> NV12 + RGB888",
+	 PH_ISP_DEMOSAIC_FAST,
+	 {PH_FORMAT_NV12, PH_FORMAT_RGB888},
+	 2,
+	 NULL},
+	{"pinhole HQ -> RGB888", PH_ISP_DEMOSAIC_HQ, {PH_FORMAT_RGB888}, 1, NULL},
+	{"pinhole HQ -> NV12", PH_ISP_DEMOSAIC_HQ, {PH_FORMAT_NV12}, 1, NULL},
+	{"pinhole HQ -> RGB48", PH_ISP_DEMOSAIC_HQ, {PH_FORMAT_RGB48}, 1, NULL},
+	{"pinhole FAST -> RGB888 (scalar)", PH_ISP_DEMOSAIC_FAST, {PH_FORMAT_RGB888}, 1, "scalar"},
+	{"pinhole HQ -> RGB888 (scalar)", PH_ISP_DEMOSAIC_HQ, {PH_FORMAT_RGB888}, 1, "scalar"},
+};
+#define ISP_CASES (sizeof(isp_cases) / sizeof(isp_cases[0]))
+
+/* Results of one frame size and thread count. */
+struct table {
+	unsigned threads;
+	char impl[16];
+	struct result isp[ISP_CASES];
+	struct result cv[5]; /* bilinear 8, bilinear 16, EA 8, EA 16, VNG 8 */
+	struct result v4l, copy;
+};
+
+static int run_table(const struct bench *b, struct frames *f, unsigned threads, struct table *t)
+{
+	double budget = b->quick ? 0.05 : 0.4;
+	struct ph_isp *isp = ph_isp_new(threads);
+
+	memset(t, 0, sizeof(*t));
+	t->threads = threads;
+	if (!isp)
+		return -ENOMEM;
+	snprintf(t->impl, sizeof(t->impl), "%s", ph_isp_get_impl(isp));
+
+	for (unsigned i = 0; i < ISP_CASES; i++) {
+		const struct isp_case *c = &isp_cases[i];
+		struct isp_run r = {.isp = isp, .bench = b, .f = f, .params = b->params};
+		uint8_t *mem = f->out;
+		double s = -1;
+
+		r.params.demosaic = c->demosaic;
+		r.output_count = c->count;
+		for (unsigned o = 0; o < c->count; o++) {
+			isp_output(&r.outputs[o], c->fourcc[o], f->width, f->height, mem);
+			mem += (size_t)f->width * f->height * 3 / 2; /* NV12 first, then RGB */
+		}
+		if (ph_isp_set_impl(isp, c->impl ? c->impl : t->impl) == 0)
+			s = measure(run_isp, &r, budget);
+		set_result(&t->isp[i], c->name, s, f);
+	}
+	ph_isp_set_impl(isp, t->impl);
+	ph_isp_free(isp);
+
+	static const struct {
+		const char *name;
+		enum ph_ref_demosaic method;
+		unsigned depth;
+	} cv_cases[] = {
+		{"OpenCV bilinear 8-bit", PH_REF_BILINEAR, 8},
+		{"OpenCV bilinear 16-bit", PH_REF_BILINEAR, 16},
+		{"OpenCV EA 8-bit", PH_REF_EA, 8},
+		{"OpenCV EA 16-bit", PH_REF_EA, 16},
+		{"OpenCV VNG 8-bit", PH_REF_VNG, 8},
+	};
+	ph_ref_opencv_set_threads((int)threads);
+	for (unsigned i = 0; i < 5; i++) {
+		struct cv_run r = {cv_cases[i].method, cv_cases[i].depth, f};
+		double s = ph_ref_opencv_available() ? measure(run_cv, &r, budget) : -1;
+
+		set_result(&t->cv[i], cv_cases[i].name, s, f);
+	}
+
+	double s = -1;
+#if HAVE_V4LCONVERT
+	struct v4l_run v = {.f = f};
+
+	v.conv = v4lconvert_create_with_dev_ops(-1, NULL, &v4l_ops);
+	if (v.conv) {
+		v.src.type = v.dst.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		v.src.fmt.pix = (struct v4l2_pix_format){
+			.width = f->width,
+			.height = f->height,
+			.pixelformat = V4L2_PIX_FMT_SRGGB8,
+			.field = V4L2_FIELD_NONE,
+			.bytesperline = f->width,
+			.sizeimage = f->width * f->height,
+		};
+		v.dst.fmt.pix = v.src.fmt.pix;
+		v.dst.fmt.pix.pixelformat = V4L2_PIX_FMT_RGB24;
+		v.dst.fmt.pix.bytesperline = f->width * 3;
+		v.dst.fmt.pix.sizeimage = f->width * f->height * 3;
+		s = measure(run_v4l, &v, budget);
+		v4lconvert_destroy(v.conv);
+		v4l_remove_shm();
+	}
+#endif
+	set_result(&t->v4l, "libv4lconvert SRGGB8 -> RGB24 (1 thread)", s, f);
+
+	/* The full pipeline's bytes: packed 10-bit in, RGB888 out. */
+	struct copy_run c = {.f = f,
+			     .bytes = (size_t)f->packed_stride * f->height +
+				      (size_t)f->width * f->height * 3};
+
+	set_result(&t->copy, "memcpy in+out bytes (1 thread)", measure(run_copy, &c, budget), f);
+	return 0;
+}
+
+static void print_table(const struct frames *f, const struct table *t)
+{
+	printf("\n%ux%u, %u thread%s (ISP %s)\n", f->width, f->height, t->threads,
+	       t->threads == 1 ? "" : "s", t->impl);
+	print_header();
+	for (unsigned i = 0; i < ISP_CASES; i++)
+		print_row(&t->isp[i], &t->v4l, &t->cv[0], &t->cv[3], &t->copy, true);
+	for (unsigned i = 0; i < 5; i++)
+		print_row(&t->cv[i], &t->v4l, &t->cv[0], &t->cv[3], &t->copy, true);
+	print_row(&t->v4l, &t->v4l, &t->cv[0], &t->cv[3], &t->copy, true);
+	print_row(&t->copy, &t->v4l, &t->cv[0], &t->cv[3], &t->copy, false);
+}
+
+static void print_verdict(const char *what, double value, double target, const char *unit)
+{
+	if (value <= 0 || target <= 0)
+		printf("  %-62s n/a\n", what);
+	else
+		printf("  %-62s %7.2f%s (target %.2f%s): %s\n", what, value, unit, target, unit,
+		       value >= target ? "met" : "NOT met");
+}
+
+/* The targets of the issue, from the 1-thread and 2-thread 1080p tables. */
+static void print_targets(const struct table *one, const struct table *two)
+{
+	const struct result *fast = &one->isp[0], *hq = &one->isp[4];
+
+	printf("\nTargets (1920x1080, one thread unless said)\n");
+	print_verdict("FAST RGB888 pipeline / libv4lconvert demosaic",
+		      fast->mpix_s / one->v4l.mpix_s, 1.0, "x");
+	print_verdict("FAST RGB888 pipeline / OpenCV 8-bit bilinear",
+		      fast->mpix_s / one->cv[0].mpix_s, 0.4, "x");
+	print_verdict("HQ RGB888 pipeline / OpenCV 16-bit EA", hq->mpix_s / one->cv[3].mpix_s, 1.0,
+		      "x");
+	print_verdict("FAST RGB888 scaling, 2 threads / 1 thread",
+		      two->isp[0].mpix_s / fast->mpix_s, 1.8, "x");
+	/* libcamera's CPU ISP with a CCM: 11.3 ms per 1080p frame on one thread, as quoted. */
+	print_verdict("FAST RGB888 pipeline / libcamera soft ISP with CCM (quoted)",
+		      fast->mpix_s / (1920.0 * 1080 / 11.3e-3 / 1e6), 5.0, "x");
+}
+
+int main(int argc, char **argv)
+{
+	static const uint32_t sizes[][2] = {{1920, 1080}, {4056, 3040}};
+	/* A plausible sensor: black level 64 at 10 bits, daylight gains, a saturating CCM. */
+	static const float ccm[9] = {1.60f,  -0.45f, -0.15f, -0.30f, 1.55f,
+				     -0.25f, -0.05f, -0.60f, 1.65f};
+	struct bench b = {.stats_config = {16, 12, 1}};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	b.all_threads = cpus > 0 ? (unsigned)cpus : 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			b.quick = true;
+		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
+			b.all_threads = (unsigned)atoi(argv[++i]);
+		} else {
+			fprintf(stderr, "usage: %s [--quick] [--threads N]\n", argv[0]);
+			return 2;
+		}
+	}
+
+	ph_isp_params_identity(&b.params);
+	for (unsigned i = 0; i < 4; i++)
+		b.params.black_level[i] = 64 << 6;
+	b.params.wb_gains[0] = 1.9f;
+	b.params.wb_gains[2] = 1.6f;
+	memcpy(b.params.ccm, ccm, sizeof(ccm));
+	b.params.gamma = true;
+
+	printf("Software ISP benchmark: CSI-2 packed 10-bit RGGB (simulated sensor, chart with "
+	       "noise) -> BLC, WB, demosaic, CCM, gamma -> output, with 16x12 zone statistics\n");
+	printf("OpenCV %s; libv4lconvert %s; %ld CPUs online. MPix/s from the median frame "
+	       "time; ratios are MPix/s over the column's MPix/s.\n",
+	       ph_ref_opencv_version(), HAVE_V4LCONVERT ? "linked" : "n/a", cpus);
+
+	for (unsigned s = 0; s < 2; s++) {
+		unsigned threads[3] = {1, 2, b.all_threads};
+		struct table tables[3];
+		struct frames f;
+		int ret = frames_init(&f, sizes[s][0], sizes[s][1]);
+
+		if (ret < 0) {
+			fprintf(stderr, "cannot make the %ux%u frames: %s\n", sizes[s][0],
+				sizes[s][1], strerror(-ret));
+			return 1;
+		}
+		for (unsigned t = 0; t < 3; t++) {
+			if (t == 2 && b.all_threads <= 2)
+				break;
+			ret = run_table(&b, &f, threads[t], &tables[t]);
+			if (ret < 0) {
+				fprintf(stderr, "cannot run the ISP: %s\n", strerror(-ret));
+				frames_free(&f);
+				return 1;
+			}
+			print_table(&f, &tables[t]);
+			fflush(stdout);
+		}
+		if (s == 0)
+			print_targets(&tables[0], &tables[1]);
+		frames_free(&f);
+	}
+	return 0;
+}
