@@ -37,12 +37,26 @@ enum ph_config_status {
 	PH_CONFIG_INVALID = 2,	/**< cannot be made valid; see ph_config_get_message() */
 };
 
+/** How pixel values encode colour. */
+enum ph_colorspace {
+	PH_COLORSPACE_DEFAULT = 0, /**< ask the camera to choose */
+	PH_COLORSPACE_RAW = 1,	   /**< sensor data */
+	PH_COLORSPACE_SRGB = 2, /**< RGB formats: sRGB primaries and transfer curve, full range */
+	PH_COLORSPACE_JPEG = 3, /**< YUV: sRGB, BT.601 matrix, full range (JFIF stills) */
+	PH_COLORSPACE_SMPTE170M = 4, /**< YUV: sRGB, BT.601 matrix, limited range (SD video) */
+	PH_COLORSPACE_REC709 = 5,    /**< YUV: sRGB, BT.709 matrix, limited range (HD video) */
+};
+
+/** @return "raw", "srgb", "jpeg", "smpte170m" or "rec709", or NULL. */
+const char *ph_colorspace_name(enum ph_colorspace colorspace);
+
 /** Flags in ph_stream_config::adjusted: what validation changed. */
 enum ph_adjust_flags {
 	PH_ADJUSTED_FORMAT = 1u << 0,
 	PH_ADJUSTED_SIZE = 1u << 1,
 	PH_ADJUSTED_BUFFER_COUNT = 1u << 2,
 	PH_ADJUSTED_STRIDE = 1u << 3,
+	PH_ADJUSTED_COLORSPACE = 1u << 4,
 };
 
 /**
@@ -55,11 +69,12 @@ struct ph_stream_config {
 	uint32_t pixel_format; /**< PH_FORMAT_* fourcc */
 	uint32_t width;
 	uint32_t height;
-	uint32_t stride;       /**< bytes per line of the first plane: filled by validation;
-				    set it larger to ask for padding */
-	uint32_t frame_size;   /**< out: bytes needed for one frame, all planes */
-	uint32_t buffer_count; /**< buffers the pipeline wants queued to keep pace */
-	uint32_t adjusted;     /**< out: PH_ADJUSTED_* set by the last validation */
+	uint32_t stride;	       /**< bytes per line of the first plane: filled by validation;
+					    set it larger to ask for padding */
+	uint32_t frame_size;	       /**< out: bytes needed for one frame, all planes */
+	uint32_t buffer_count;	       /**< buffers the pipeline wants queued to keep pace */
+	uint32_t adjusted;	       /**< out: PH_ADJUSTED_* set by the last validation */
+	enum ph_colorspace colorspace; /**< 0 lets validation choose; it always fills it */
 };
 
 /** A range of sizes: min to max in steps of hstep x vstep. */

@@ -15,7 +15,8 @@ struct ph_config_format {
 
 struct ph_config_stream {
 	struct ph_stream_config config;
-	uint32_t validated_stride; /* the stride the last validation filled in */
+	uint32_t validated_stride;		 /* the stride the last validation filled in */
+	enum ph_colorspace validated_colorspace; /* and the colour space */
 	struct ph_config_format *formats;
 	unsigned format_count;
 };
@@ -38,6 +39,19 @@ static const char *const role_names[] = {
 PH_EXPORT const char *ph_stream_role_name(enum ph_stream_role role)
 {
 	return role >= PH_ROLE_RAW && role <= PH_ROLE_VIEWFINDER ? role_names[role] : NULL;
+}
+
+PH_EXPORT const char *ph_colorspace_name(enum ph_colorspace colorspace)
+{
+	static const char *const names[] = {
+		[PH_COLORSPACE_RAW] = "raw",	   [PH_COLORSPACE_SRGB] = "srgb",
+		[PH_COLORSPACE_JPEG] = "jpeg",	   [PH_COLORSPACE_SMPTE170M] = "smpte170m",
+		[PH_COLORSPACE_REC709] = "rec709",
+	};
+
+	return colorspace >= PH_COLORSPACE_RAW && colorspace <= PH_COLORSPACE_REC709
+		       ? names[colorspace]
+		       : NULL;
 }
 
 PH_EXPORT enum ph_stream_role ph_stream_role_from_name(const char *name)
@@ -184,13 +198,20 @@ PH_EXPORT enum ph_config_status ph_config_validate(struct ph_config *config)
 		ph_config_message(config, "no stream");
 		return PH_CONFIG_INVALID;
 	}
-	/* A stride the library filled in is an output, not a request for padding. */
-	for (unsigned i = 0; i < config->stream_count; i++)
-		if (config->streams[i].config.stride == config->streams[i].validated_stride)
-			config->streams[i].config.stride = 0;
+	/* A stride or colour space the library filled in is an output, not a request. */
+	for (unsigned i = 0; i < config->stream_count; i++) {
+		struct ph_config_stream *s = &config->streams[i];
+
+		if (s->config.stride == s->validated_stride)
+			s->config.stride = 0;
+		if (s->config.colorspace == s->validated_colorspace)
+			s->config.colorspace = PH_COLORSPACE_DEFAULT;
+	}
 	status = cam->ops->validate(cam, config);
-	for (unsigned i = 0; i < config->stream_count; i++)
+	for (unsigned i = 0; i < config->stream_count; i++) {
 		config->streams[i].validated_stride = config->streams[i].config.stride;
+		config->streams[i].validated_colorspace = config->streams[i].config.colorspace;
+	}
 	return status;
 }
 

@@ -545,6 +545,7 @@ static int write_frame(struct capture *cap, struct ph_request *request)
 			.fourcc = sc->pixel_format,
 			.width = sc->width,
 			.height = sc->height,
+			.colorspace = sc->colorspace,
 		};
 		char *path;
 		int ret;
@@ -552,8 +553,8 @@ static int write_frame(struct capture *cap, struct ph_request *request)
 		if (!buffer || ph_buffer_get_status(buffer) != PH_BUFFER_SUCCESS)
 			continue;
 		frame.plane_count = ph_buffer_plane_count(buffer);
-		if (frame.plane_count > 2)
-			frame.plane_count = 2;
+		if (frame.plane_count > 3)
+			frame.plane_count = 3;
 		for (unsigned p = 0; p < frame.plane_count; p++) {
 			const struct ph_plane *plane = ph_buffer_plane_at(buffer, p);
 

@@ -58,8 +58,9 @@ const char *image_file_type_name(enum image_file_type type)
 
 static bool is_processed(uint32_t fourcc)
 {
-	return fourcc == PH_FORMAT_RGB888 || fourcc == PH_FORMAT_BGR888 ||
-	       fourcc == PH_FORMAT_YUYV || fourcc == PH_FORMAT_NV12;
+	const struct ph_format_info *info = ph_format_get_info(fourcc);
+
+	return info && info->bayer == PH_BAYER_NONE && fourcc != PH_FORMAT_RGB48;
 }
 
 static bool is_bayer(uint32_t fourcc)
@@ -99,90 +100,141 @@ static uint8_t clamp8(int v)
 	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
 }
 
-/* BT.601 limited range to RGB, in 16.16 fixed point. */
-static void yuv_to_rgb(int y, int cb, int cr, uint8_t *rgb)
+/* YUV to RGB coefficients in 16.16 fixed point, by colour space. */
+struct yuv_matrix {
+	int y_off, y_mul;	    /* luma offset and scale */
+	int cr_r, cb_g, cr_g, cb_b; /* chroma contributions */
+};
+
+static struct yuv_matrix yuv_matrix(enum ph_colorspace cs)
 {
-	int c = (y - 16) * 76309; /* 1.164 */
+	/* Kr, Kb: BT.601 0.299, 0.114; BT.709 0.2126, 0.0722. Limited range
+	 * scales Y by 255/219 and chroma by 255/224. */
+	double kr = cs == PH_COLORSPACE_REC709 ? 0.2126 : 0.299;
+	double kb = cs == PH_COLORSPACE_REC709 ? 0.0722 : 0.114;
+	bool full = cs == PH_COLORSPACE_JPEG;
+	double ys = full ? 1.0 : 255.0 / 219.0, cs_ = full ? 1.0 : 255.0 / 224.0;
+	double kg = 1.0 - kr - kb;
+
+	return (struct yuv_matrix){
+		.y_off = full ? 0 : 16,
+		.y_mul = (int)(ys * 65536 + 0.5),
+		.cr_r = (int)(2 * (1 - kr) * cs_ * 65536 + 0.5),
+		.cb_g = (int)(2 * (1 - kb) * kb / kg * cs_ * 65536 + 0.5),
+		.cr_g = (int)(2 * (1 - kr) * kr / kg * cs_ * 65536 + 0.5),
+		.cb_b = (int)(2 * (1 - kb) * cs_ * 65536 + 0.5),
+	};
+}
+
+static void yuv_to_rgb(const struct yuv_matrix *m, int y, int cb, int cr, uint8_t *rgb)
+{
+	int c = (y - m->y_off) * m->y_mul;
 	int d = cb - 128, e = cr - 128;
 
-	rgb[0] = clamp8((c + 104597 * e + 32768) >> 16);
-	rgb[1] = clamp8((c - 25675 * d - 53279 * e + 32768) >> 16);
-	rgb[2] = clamp8((c + 132201 * d + 32768) >> 16);
+	rgb[0] = clamp8((c + m->cr_r * e + 32768) >> 16);
+	rgb[1] = clamp8((c - m->cb_g * d - m->cr_g * e + 32768) >> 16);
+	rgb[2] = clamp8((c + m->cb_b * d + 32768) >> 16);
+}
+
+/* Where each format keeps the bytes of pixel x: offsets within a line. */
+static int rgb_pixel(uint32_t fourcc, const uint8_t *line, uint32_t x, uint8_t *rgb)
+{
+	const uint8_t *p;
+	uint16_t v;
+
+	switch (fourcc) {
+	case PH_FORMAT_RGB888:
+		p = line + 3 * x;
+		rgb[0] = p[0], rgb[1] = p[1], rgb[2] = p[2];
+		return 3;
+	case PH_FORMAT_BGR888:
+		p = line + 3 * x;
+		rgb[0] = p[2], rgb[1] = p[1], rgb[2] = p[0];
+		return 3;
+	case PH_FORMAT_XRGB8888: /* bytes B, G, R, X */
+		p = line + 4 * x;
+		rgb[0] = p[2], rgb[1] = p[1], rgb[2] = p[0];
+		return 4;
+	case PH_FORMAT_XBGR8888: /* bytes R, G, B, X */
+		p = line + 4 * x;
+		rgb[0] = p[0], rgb[1] = p[1], rgb[2] = p[2];
+		return 4;
+	case PH_FORMAT_RGB565:
+		v = (uint16_t)(line[2 * x] | line[2 * x + 1] << 8);
+		rgb[0] = (uint8_t)((v >> 11) * 255 / 31);
+		rgb[1] = (uint8_t)(((v >> 5) & 63) * 255 / 63);
+		rgb[2] = (uint8_t)((v & 31) * 255 / 31);
+		return 2;
+	default:
+		return 0;
+	}
 }
 
 int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb)
 {
-	uint32_t w = frame->width, h = frame->height;
+	uint32_t w = frame->width, h = frame->height, fcc = frame->fourcc;
+	struct yuv_matrix m = yuv_matrix(frame->colorspace);
+	uint32_t ch = (h + 1) / 2, cw = (w + 1) / 2;
+	uint8_t probe[3];
+	int bpp = rgb_pixel(fcc, (const uint8_t[4]){0}, 0, probe);
 
-	switch (frame->fourcc) {
-	case PH_FORMAT_RGB888:
-	case PH_FORMAT_BGR888:
-		if (!plane_holds(frame, 0, (size_t)w * 3, h))
+	if (bpp) {
+		if (!plane_holds(frame, 0, (size_t)w * (size_t)bpp, h))
 			return -EMSGSIZE;
-		for (uint32_t y = 0; y < h; y++) {
-			const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
-			uint8_t *dst = rgb + (size_t)y * w * 3;
-
-			if (frame->fourcc == PH_FORMAT_RGB888) {
-				memcpy(dst, src, (size_t)w * 3);
-				continue;
-			}
-			for (uint32_t x = 0; x < w; x++) {
-				dst[3 * x + 0] = src[3 * x + 2];
-				dst[3 * x + 1] = src[3 * x + 1];
-				dst[3 * x + 2] = src[3 * x + 0];
-			}
-		}
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++)
+				rgb_pixel(fcc, frame->data[0] + (size_t)y * frame->stride[0], x,
+					  rgb + ((size_t)y * w + x) * 3);
 		return 0;
+	}
 
-	case PH_FORMAT_YUYV:
-		if (!plane_holds(frame, 0, (size_t)((w + 1) / 2) * 4, h))
+	if (fcc == PH_FORMAT_YUYV || fcc == PH_FORMAT_UYVY) {
+		/* YUYV: Y0 Cb Y1 Cr; UYVY: Cb Y0 Cr Y1. */
+		unsigned yo = fcc == PH_FORMAT_YUYV ? 0 : 1, co = 1 - yo;
+
+		if (!plane_holds(frame, 0, (size_t)cw * 4, h))
 			return -EMSGSIZE;
 		for (uint32_t y = 0; y < h; y++) {
 			const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
-			uint8_t *dst = rgb + (size_t)y * w * 3;
 
 			for (uint32_t x = 0; x < w; x++) {
 				const uint8_t *pair = src + (x / 2) * 4;
 
-				yuv_to_rgb(pair[(x & 1) * 2], pair[1], pair[3], dst + 3 * x);
+				yuv_to_rgb(&m, pair[yo + (x & 1) * 2], pair[co], pair[co + 2],
+					   rgb + ((size_t)y * w + x) * 3);
 			}
 		}
 		return 0;
+	}
 
-	case PH_FORMAT_NV12: {
-		struct image_frame luma = *frame;
-		const uint8_t *chroma;
-		uint32_t cstride, ch = (h + 1) / 2;
-		size_t crow = (size_t)((w + 1) / 2) * 2;
+	if (fcc == PH_FORMAT_NV12 || fcc == PH_FORMAT_NV21 || fcc == PH_FORMAT_YUV420) {
+		bool planar = fcc == PH_FORMAT_YUV420;
+		size_t crow = planar ? cw : (size_t)cw * 2;
+		const uint8_t *cb, *cr;
+		uint32_t cstride;
 
-		if (frame->plane_count >= 2) {
-			if (!plane_holds(frame, 0, w, h) || !plane_holds(frame, 1, crow, ch))
-				return -EMSGSIZE;
-			chroma = frame->data[1];
-			cstride = frame->stride[1];
-		} else {
-			/* One plane: CbCr follows the luma lines. */
-			luma.plane_count = 1;
-			if (!plane_holds(&luma, 0, w, h + ch) || frame->stride[0] < crow)
-				return -EMSGSIZE;
-			chroma = frame->data[0] + (size_t)frame->stride[0] * h;
-			cstride = frame->stride[0];
-		}
+		if (frame->plane_count < (planar ? 3u : 2u) || !plane_holds(frame, 0, w, h) ||
+		    !plane_holds(frame, 1, crow, ch) ||
+		    (planar && !plane_holds(frame, 2, crow, ch)))
+			return -EMSGSIZE;
+		cstride = frame->stride[1];
+		cb = frame->data[1] + (fcc == PH_FORMAT_NV21);
+		cr = planar ? frame->data[2] : frame->data[1] + (fcc == PH_FORMAT_NV12);
 		for (uint32_t y = 0; y < h; y++) {
 			const uint8_t *ly = frame->data[0] + (size_t)y * frame->stride[0];
-			const uint8_t *cl = chroma + (size_t)(y / 2) * cstride;
-			uint8_t *dst = rgb + (size_t)y * w * 3;
+			size_t crow_off = (size_t)(y / 2) * (planar ? frame->stride[2] : cstride);
+			size_t cbrow_off = (size_t)(y / 2) * cstride;
 
-			for (uint32_t x = 0; x < w; x++)
-				yuv_to_rgb(ly[x], cl[(x / 2) * 2], cl[(x / 2) * 2 + 1],
-					   dst + 3 * x);
+			for (uint32_t x = 0; x < w; x++) {
+				size_t cx = planar ? x / 2 : (x / 2) * 2;
+
+				yuv_to_rgb(&m, ly[x], cb[cbrow_off + cx], cr[crow_off + cx],
+					   rgb + ((size_t)y * w + x) * 3);
+			}
 		}
 		return 0;
 	}
-	default:
-		return -ENOTSUP;
-	}
+	return -ENOTSUP;
 }
 
 int image_rgb48_to_host(const struct image_frame *frame, uint16_t *out)

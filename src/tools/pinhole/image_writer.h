@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pinhole/config.h>
+
 enum image_file_type {
 	IMAGE_FILE_PNG = 0,
 	IMAGE_FILE_PPM = 1,
@@ -25,10 +27,11 @@ enum image_file_type {
 struct image_frame {
 	uint32_t fourcc;
 	uint32_t width, height;
-	unsigned plane_count;	/* 1 or 2 */
-	const uint8_t *data[2]; /* each plane's first byte */
-	uint32_t stride[2];	/* bytes per line of each plane */
-	uint32_t bytes_used[2]; /* bytes of each plane holding data */
+	unsigned plane_count;	       /* 1 to 3 */
+	const uint8_t *data[3];	       /* each plane's first byte */
+	uint32_t stride[3];	       /* bytes per line of each plane */
+	uint32_t bytes_used[3];	       /* bytes of each plane holding data */
+	enum ph_colorspace colorspace; /* how YUV frames encode RGB */
 };
 
 /*
@@ -52,8 +55,9 @@ bool image_file_supports(enum image_file_type type, uint32_t fourcc);
 int image_write(const char *path, enum image_file_type type, const struct image_frame *frame);
 
 /*
- * Convert a processed frame (RGB888, BGR888, YUYV, NV12; YUV as BT.601
- * limited range) to packed RGB888, @p rgb holding width * height * 3 bytes.
+ * Convert a processed frame (every RGB and YUV format the ISP writes, YUV
+ * per the frame's colour space) to packed RGB888, @p rgb holding
+ * width * height * 3 bytes.
  * @return 0, -ENOTSUP or -EMSGSIZE.
  */
 int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb);

@@ -432,6 +432,13 @@ static int virtual_generate_config(struct ph_camera *cam, struct ph_config *conf
 	return 0;
 }
 
+static bool is_yuv(uint32_t fourcc)
+{
+	const struct ph_format_info *info = ph_format_get_info(fourcc);
+
+	return info && info->bayer == PH_BAYER_NONE && info->hsub == 2;
+}
+
 static uint32_t clamp_even(uint32_t v, uint32_t max)
 {
 	return v < 64 ? 64 : v > max ? max : v & ~1u;
@@ -545,6 +552,25 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 			sc->height = h;
 			sc->adjusted |= PH_ADJUSTED_SIZE;
 		}
+
+		/* YUV: what the user asked for, else stills as JPEG and video as HD. */
+		enum ph_colorspace cs = sc->colorspace;
+
+		if (is_raw)
+			cs = PH_COLORSPACE_RAW;
+		else if (!is_yuv(sc->pixel_format))
+			cs = PH_COLORSPACE_SRGB;
+		else if (cs < PH_COLORSPACE_JPEG || cs > PH_COLORSPACE_REC709)
+			cs = sc->role == PH_ROLE_STILL ? PH_COLORSPACE_JPEG : PH_COLORSPACE_REC709;
+		if (sc->colorspace && cs != sc->colorspace) {
+			ph_config_message(config, "stream %u: colour space %s adjusted to %s", i,
+					  ph_colorspace_name(sc->colorspace)
+						  ? ph_colorspace_name(sc->colorspace)
+						  : "(invalid)",
+					  ph_colorspace_name(cs));
+			sc->adjusted |= PH_ADJUSTED_COLORSPACE;
+		}
+		sc->colorspace = cs;
 
 		if (sc->buffer_count < 1 || sc->buffer_count > 16) {
 			uint32_t c = sc->buffer_count < 1 ? DEFAULT_BUFFERS : 16;
@@ -733,22 +759,18 @@ static void finish_buffer(struct ph_buffer *buf, const struct ph_sim_frame *fram
 		buf->bytes_used[p] = buf->planes[p].length;
 }
 
-/* Fill @out with @buf's mapped planes, as stream @sc of the mode. NULL on a mapping failure. */
+/* Fill @out with @buf's mapped planes, as stream @sc of the mode. False on a mapping failure. */
 static bool isp_output(struct virtual_camera *vc, struct ph_buffer *buf,
 		       const struct ph_stream_config *sc, struct ph_isp_output *out)
 {
-	bool yuv = sc->pixel_format == PH_FORMAT_NV12 || sc->pixel_format == PH_FORMAT_NV21 ||
-		   sc->pixel_format == PH_FORMAT_YUV420 || sc->pixel_format == PH_FORMAT_YUYV ||
-		   sc->pixel_format == PH_FORMAT_UYVY;
-
 	*out = (struct ph_isp_output){
 		.fourcc = sc->pixel_format,
 		.width = sc->width,
 		.height = sc->height,
 		.binning = sc->width != vc->mode_width,
-		/* Stills as JPEG expects them; video and preview as HD video does. */
-		.colorspace = sc->role == PH_ROLE_STILL ? PH_ISP_BT601 : PH_ISP_BT709,
-		.full_range = sc->role == PH_ROLE_STILL || !yuv,
+		.colorspace = sc->colorspace == PH_COLORSPACE_REC709 ? PH_ISP_BT709 : PH_ISP_BT601,
+		.full_range = sc->colorspace != PH_COLORSPACE_REC709 &&
+			      sc->colorspace != PH_COLORSPACE_SMPTE170M,
 	};
 	for (unsigned p = 0; p < buf->plane_count; p++) {
 		out->planes[p] = ph_buffer_map_write(buf, p);
