@@ -997,7 +997,8 @@ static void test_invalid(void **state)
 
 	assert_non_null(isp);
 	assert_non_null(st);
-	assert_string_equal(ph_isp_get_impl(isp), "scalar");
+	/* The default is the best this CPU runs (test-isp-simd.c compares them). */
+	assert_int_equal(ph_isp_set_impl(isp, ph_isp_get_impl(isp)), 0);
 	assert_int_equal(ph_isp_set_impl(isp, "bogus"), -EINVAL);
 	assert_int_equal(ph_isp_set_impl(isp, "scalar"), 0);
 

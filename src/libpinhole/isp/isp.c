@@ -3,9 +3,10 @@
  * The ISP driver: checks a frame's description, turns the parameters into
  * fixed-point tables (only when they change), splits the crop into bands
  * and runs them on the thread pool. Each band unpacks, linearises and
- * demosaics its rows (plus 1 or 2 rows of context above and below) in a
- * small ring of row buffers, and writes finished rows straight into the
- * outputs. All pixel arithmetic happens in the kernels (kernels.h).
+ * demosaics its rows (plus rows of context above and below: 2 for the
+ * fast demosaic, HQ_CTX for the high-quality one) in small rings of row
+ * buffers, and writes finished rows straight into the outputs. All pixel arithmetic happens in the
+ * kernels (kernels.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -20,13 +21,28 @@
 
 #define MAX_OUTPUTS 2
 #define MAX_THREADS 64
-#define RING	    8 /* linearised rows kept per band: a power of two >= 5 + 2 */
+#define RING	    16 /* linearised rows kept per band: a power of two >= 2 * HQ_CTX + 2 */
+
+/*
+ * The high-quality demosaic runs in four row stages (kernels.h), each
+ * keeping a ring of its rows: the directional differences of row r need
+ * linear rows r-2 .. r+2, green r needs differences r-3 .. r+3, cross r
+ * needs green r-1 .. r+1 and output row y needs green y-2 .. y+2 and cross
+ * y-1 .. y+1. So output row y needs linear rows up to y + HQ_CTX.
+ */
+#define HQ_DIFF_AHEAD  5 /* differences computed up to y + 5 */
+#define HQ_GREEN_AHEAD 2
+#define HQ_CROSS_AHEAD 1
+#define HQ_CTX	       (HQ_DIFF_AHEAD + 2)
+#define HQ_RING	       8 /* rows of each HQ stage kept: a power of two >= 7 */
 
 /* Scratch memory of one thread, for rows up to @width pixels. */
 struct scratch {
 	uint16_t *raw[2];    /* unpacked rows, by row parity */
 	uint16_t *lin[RING]; /* linearised rows, padded, by logical row & (RING - 1) */
 	uint16_t *dm[2][3];  /* demosaiced R, G, B of the row pair */
+	int16_t *hq_dh[HQ_RING], *hq_dv[HQ_RING]; /* HQ stages, padded, by row & (HQ_RING - 1) */
+	uint16_t *hq_green[HQ_RING], *hq_cross[HQ_RING];
 	uint16_t *cc[3];     /* after the colour matrix */
 	uint8_t *o8[2][3];   /* toned 8-bit rows of the pair */
 	uint16_t *o16[2][3]; /* toned 16-bit rows of the pair */
@@ -58,7 +74,8 @@ struct out_plan {
 };
 
 struct ph_isp {
-	const struct ph_isp_kernels *k;
+	const struct ph_isp_kernels *k; /* = &kernels */
+	struct ph_isp_kernels kernels;	/* the implementation in use, filled at ph_isp_new */
 	struct ph_threadpool *pool;
 	unsigned threads;
 	struct scratch *scratch[MAX_THREADS];
@@ -89,7 +106,7 @@ struct frame {
 	unsigned depth;
 	bool mono, hq;
 	unsigned order;		  /* Bayer order of the crop's top-left quad */
-	int ctx;		  /* rows of context: 0 (mono), 1 (fast) or 2 (hq) */
+	int ctx;		  /* rows of context: 0 (mono), 2 (fast) or HQ_CTX */
 	struct ph_isp_lin lin[2]; /* by row parity */
 	float base_gain[4];	  /* per site, for lens shading */
 	unsigned site_colour[4];  /* 0 R, 1 G, 2 B */
@@ -382,6 +399,15 @@ static size_t layout_scratch(struct scratch *s, uint8_t *base, unsigned w)
 
 		s->lin[i] = row ? (uint16_t *)(row + pad) : NULL;
 	}
+	for (unsigned i = 0; i < HQ_RING; i++) {
+		uint8_t *row[4] = {carve(base, &at, r16), carve(base, &at, r16),
+				   carve(base, &at, r16), carve(base, &at, r16)};
+
+		s->hq_dh[i] = row[0] ? (int16_t *)(row[0] + pad) : NULL;
+		s->hq_dv[i] = row[1] ? (int16_t *)(row[1] + pad) : NULL;
+		s->hq_green[i] = row[2] ? (uint16_t *)(row[2] + pad) : NULL;
+		s->hq_cross[i] = row[3] ? (uint16_t *)(row[3] + pad) : NULL;
+	}
 	for (unsigned c = 0; c < 3; c++) {
 		for (unsigned i = 0; i < 2; i++) {
 			s->dm[i][c] = carve(base, &at, r16);
@@ -501,6 +527,23 @@ static void lsc_row(const struct frame *f, struct scratch *s, unsigned y)
 	}
 }
 
+/* Fill PH_ISP_MIRROR samples beyond each end of a padded row by mirroring (CFA phase kept). */
+static void mirror_ends(uint16_t *row, unsigned w)
+{
+	for (int i = 1; i <= PH_ISP_MIRROR; i++) {
+		row[-i] = row[reflect(-i, w)];
+		row[(int)w - 1 + i] = row[reflect((int)w - 1 + i, w)];
+	}
+}
+
+static void mirror_ends_s16(int16_t *row, unsigned w)
+{
+	for (int i = 1; i <= PH_ISP_MIRROR; i++) {
+		row[-i] = row[reflect(-i, w)];
+		row[(int)w - 1 + i] = row[reflect((int)w - 1 + i, w)];
+	}
+}
+
 /* Unpack and linearise logical row @r (may lie outside the crop: mirrored). */
 static void load_row(const struct frame *f, struct scratch *s, int r, unsigned y0, unsigned y1)
 {
@@ -528,10 +571,7 @@ static void load_row(const struct frame *f, struct scratch *s, int r, unsigned y
 	}
 	if (f->mono)
 		return;
-	for (int i = 1; i <= 2; i++) { /* mirror the ends, keeping the CFA phase */
-		lin[-i] = lin[reflect(-i, f->w)];
-		lin[(int)f->w - 1 + i] = lin[reflect((int)f->w - 1 + i, f->w)];
-	}
+	mirror_ends(lin, f->w);
 }
 
 struct rgb8 {
@@ -615,6 +655,106 @@ static void emit_all(const struct frame *f, bool binned, const struct rgb8 *r8,
 			emit(f, &f->out[i], r8, r16, count, oy);
 }
 
+/* Whether logical row @r is a G/B row, and the parity of its green columns. */
+static bool b_row_of(const struct frame *f, int r)
+{
+	return (unsigned)(r & 1) != (f->order >> 1);
+}
+
+static unsigned g_first_of(const struct frame *f, int r)
+{
+	return (f->order & 1) ^ !b_row_of(f, r);
+}
+
+#define LIN(s, r)   ((s)->lin[(unsigned)((r) + 4 * RING) & (RING - 1)])
+#define HQI(r)	    ((unsigned)((r) + 4 * HQ_RING) & (HQ_RING - 1))
+#define HQ_DH(s, r) ((s)->hq_dh[HQI(r)])
+#define HQ_DV(s, r) ((s)->hq_dv[HQI(r)])
+#define HQ_G(s, r)  ((s)->hq_green[HQI(r)])
+#define HQ_X(s, r)  ((s)->hq_cross[HQI(r)])
+
+/* Next logical row of each HQ stage to compute in a band. */
+struct hq_state {
+	int diff, green, cross;
+};
+
+static void hq_start(struct hq_state *st, unsigned y0)
+{
+	st->diff = (int)y0 - HQ_DIFF_AHEAD;
+	st->green = (int)y0 - HQ_GREEN_AHEAD;
+	st->cross = (int)y0 - HQ_CROSS_AHEAD;
+}
+
+/* HQ stage 1 (directional differences) of logical row @r. */
+static void hq_diff(const struct frame *f, struct scratch *s, int r)
+{
+	const uint16_t *win[5];
+
+	for (int d = 0; d < 5; d++)
+		win[d] = LIN(s, r + d - 2);
+	f->k->dm_hq_diff(win, f->w, g_first_of(f, r), HQ_DH(s, r), HQ_DV(s, r));
+	mirror_ends_s16(HQ_DH(s, r), f->w);
+	mirror_ends_s16(HQ_DV(s, r), f->w);
+}
+
+/* HQ stage 2 (green) of logical row @r. */
+static void hq_green(const struct frame *f, struct scratch *s, int r)
+{
+	const int16_t *dh[3], *dv[7];
+
+	for (int d = 0; d < 3; d++)
+		dh[d] = HQ_DH(s, r + d - 1);
+	for (int d = 0; d < 7; d++)
+		dv[d] = HQ_DV(s, r + d - 3);
+	f->k->dm_hq_green(LIN(s, r), dh, dv, f->w, g_first_of(f, r), HQ_G(s, r));
+	mirror_ends(HQ_G(s, r), f->w);
+}
+
+/* HQ stage 3 (the other colour at the non-green sites) of logical row @r. */
+static void hq_cross(const struct frame *f, struct scratch *s, int r)
+{
+	const uint16_t *lin[3], *grn[3];
+
+	for (int d = 0; d < 3; d++) {
+		lin[d] = LIN(s, r + d - 1);
+		grn[d] = HQ_G(s, r + d - 1);
+	}
+	f->k->dm_hq_cross(lin, grn, f->w, g_first_of(f, r), HQ_X(s, r));
+	mirror_ends(HQ_X(s, r), f->w);
+}
+
+/*
+ * High-quality demosaic of row @y (linear rows up to y + HQ_CTX are
+ * loaded). Each stage runs only as far ahead as the next one needs, so
+ * that no ring slot is overwritten while still in use.
+ */
+static void hq_row(const struct frame *f, struct scratch *s, struct hq_state *st, unsigned y,
+		   uint16_t *const dm[3])
+{
+	const int yy = (int)y;
+
+	for (; st->cross <= yy + HQ_CROSS_AHEAD; st->cross++) {
+		for (; st->green <= st->cross + 1; st->green++) {
+			for (; st->diff <= st->green + 3; st->diff++)
+				hq_diff(f, s, st->diff);
+			hq_green(f, s, st->green);
+		}
+		hq_cross(f, s, st->cross);
+	}
+
+	const uint16_t *lin[3], *grn[5], *xr[3];
+	bool b_row = b_row_of(f, yy);
+
+	for (int d = 0; d < 5; d++)
+		grn[d] = HQ_G(s, yy + d - 2);
+	for (int d = 0; d < 3; d++) {
+		lin[d] = LIN(s, yy + d - 1);
+		xr[d] = HQ_X(s, yy + d - 1);
+	}
+	f->k->dm_hq_rgb(lin, grn, xr, f->w, g_first_of(f, yy), dm[b_row ? 2 : 0], dm[1],
+			dm[b_row ? 0 : 2]);
+}
+
 static void band_job(void *data, unsigned band, unsigned worker)
 {
 	const struct frame *f = data;
@@ -624,9 +764,11 @@ static void band_job(void *data, unsigned band, unsigned worker)
 	struct rgb8 r8[2], b8[2];
 	struct rgb16 r16[2], b16[2];
 	int next = (int)y0 - f->ctx;
+	struct hq_state hq;
 
 	if (y1 > f->h)
 		y1 = f->h;
+	hq_start(&hq, y0);
 	for (unsigned y = y0; y < y1; y += 2) {
 		unsigned rows = y + 1 < y1 ? 2 : 1;
 
@@ -638,16 +780,16 @@ static void band_job(void *data, unsigned band, unsigned worker)
 				load_row(f, s, next++, y0, y1);
 			if (f->mono) {
 				dm[0] = dm[1] = dm[2] = s->lin[row & (RING - 1)];
+			} else if (f->hq) {
+				hq_row(f, s, &hq, row, dm);
 			} else {
 				const uint16_t *win[5];
-				bool b_row = (row & 1) != (f->order >> 1);
-				unsigned g_first = (f->order & 1) ^ !b_row;
+				bool b_row = b_row_of(f, (int)row);
 
 				for (int d = 0; d < 5; d++)
-					win[d] = s->lin[(row + RING + d - 2) & (RING - 1)];
-				(f->hq ? f->k->demosaic_hq
-				       : f->k->demosaic_fast)(win, f->w, g_first, dm[b_row ? 2 : 0],
-							      dm[1], dm[b_row ? 0 : 2]);
+					win[d] = LIN(s, (int)row + d - 2);
+				f->k->demosaic_fast(win, f->w, g_first_of(f, (int)row),
+						    dm[b_row ? 2 : 0], dm[1], dm[b_row ? 0 : 2]);
 			}
 			if (full)
 				finish_row(f, s, dm, f->w, f->full8, f->full16, s->o8[i], s->o16[i],
@@ -679,6 +821,40 @@ static void band_job(void *data, unsigned band, unsigned worker)
 
 static const char *const impl_names[] = {"scalar", "sse4.1", "avx2", "avx512", "neon"};
 
+/* Fill @k with the kernels called @name if this CPU runs them; else false. */
+static bool impl_kernels(const char *name, struct ph_isp_kernels *k)
+{
+	if (!strcmp(name, ph_isp_kernels_scalar.name)) {
+		*k = ph_isp_kernels_scalar;
+		return true;
+	}
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (!strcmp(name, "avx2") && __builtin_cpu_supports("avx2")) {
+		ph_isp_kernels_avx2(k);
+		return true;
+	}
+#endif
+	return false;
+}
+
+/*
+ * The best kernels this CPU runs, or those PINHOLE_ISP_IMPL names (when
+ * this CPU runs them): for debugging and for comparing implementations.
+ */
+static void default_kernels(struct ph_isp_kernels *k)
+{
+	static const char *const best[] = {"avx2"};
+	const char *env = getenv("PINHOLE_ISP_IMPL");
+
+	if (env && impl_kernels(env, k))
+		return;
+	for (unsigned i = 0; i < sizeof(best) / sizeof(best[0]); i++)
+		if (impl_kernels(best[i], k))
+			return;
+	*k = ph_isp_kernels_scalar;
+}
+
 struct ph_isp *ph_isp_new(unsigned threads)
 {
 	struct ph_isp *isp = calloc(1, sizeof(*isp));
@@ -695,7 +871,8 @@ struct ph_isp *ph_isp_new(unsigned threads)
 	/* No pool (out of memory) or fewer threads than asked: run on what there is. */
 	isp->pool = threads > 1 ? ph_threadpool_new(threads - 1) : NULL;
 	isp->threads = ph_threadpool_threads(isp->pool);
-	isp->k = &ph_isp_kernels_scalar;
+	default_kernels(&isp->kernels);
+	isp->k = &isp->kernels;
 	return isp;
 }
 
@@ -721,10 +898,8 @@ int ph_isp_set_impl(struct ph_isp *isp, const char *name)
 {
 	if (!name)
 		return -EINVAL;
-	if (!strcmp(name, ph_isp_kernels_scalar.name)) {
-		isp->k = &ph_isp_kernels_scalar;
+	if (impl_kernels(name, &isp->kernels))
 		return 0;
-	}
 	for (unsigned i = 0; i < sizeof(impl_names) / sizeof(impl_names[0]); i++)
 		if (!strcmp(name, impl_names[i]))
 			return -ENOTSUP;
@@ -797,7 +972,7 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 	f.depth = info->bit_depth;
 	f.mono = info->bayer == PH_BAYER_MONO;
 	f.hq = params->demosaic == PH_ISP_DEMOSAIC_HQ;
-	f.ctx = f.mono ? 0 : f.hq ? 2 : 1;
+	f.ctx = f.mono ? 0 : f.hq ? HQ_CTX : 2;
 	f.order = f.mono ? 0 : (unsigned)info->bayer ^ ((crop[0] & 1) | (crop[1] & 1) << 1);
 	f.unpack = info->packed		  ? (f.depth == 10 ? PH_ISP_UNPACK_10P : PH_ISP_UNPACK_12P)
 		   : info->bit_depth == 8 ? PH_ISP_UNPACK_8

@@ -184,63 +184,220 @@ static unsigned stats(const uint16_t *raw0, const uint16_t *raw1, const struct p
 
 /* ---- demosaic ----------------------------------------------------------------------------- */
 
+static inline uint16_t clamp_w(int32_t v)
+{
+	return (uint16_t)(v < 0 ? 0 : v > PH_ISP_WMAX ? PH_ISP_WMAX : v);
+}
+
+/* Arithmetic shift right, rounding down (gcc, clang: >> on a negative int is arithmetic). */
+static inline int32_t asr(int32_t a, unsigned s)
+{
+	return a >> s;
+}
+
+static inline int32_t min2(int32_t a, int32_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline int32_t max2(int32_t a, int32_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline int32_t min4(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+	return min2(min2(a, b), min2(c, d));
+}
+
+static inline int32_t max4(int32_t a, int32_t b, int32_t c, int32_t d)
+{
+	return max2(max2(a, b), max2(c, d));
+}
+
+static inline uint16_t clamp_in(int32_t v, int32_t lo, int32_t hi)
+{
+	return (uint16_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
 /*
- * Both kernels compute the values at the non-green and at the green columns
- * in two passes of stride 2, so each loop body is branch-free.
+ * Malvar-He-Cutler in 16-bit steps, clamped to the neighbours' range
+ * (kernels.h). The values at the
+ * non-green and at the green columns are computed in two passes of stride
+ * 2, so each loop body is branch-free.
  */
 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_first, uint16_t *c,
 			  uint16_t *g, uint16_t *o)
-{
-	const uint16_t *restrict up = rows[1], *restrict m = rows[2], *restrict dn = rows[3];
-	unsigned cf = g_first ^ 1;
-
-	for (ptrdiff_t x = cf; x < (ptrdiff_t)n; x += 2) { /* C sites */
-		c[x] = m[x];
-		g[x] = (uint16_t)((up[x] + dn[x] + m[x - 1] + m[x + 1] + 2) >> 2);
-		o[x] = (uint16_t)((up[x - 1] + up[x + 1] + dn[x - 1] + dn[x + 1] + 2) >> 2);
-	}
-	for (ptrdiff_t x = g_first; x < (ptrdiff_t)n; x += 2) { /* G sites */
-		g[x] = m[x];
-		c[x] = (uint16_t)((m[x - 1] + m[x + 1] + 1) >> 1);
-		o[x] = (uint16_t)((up[x] + dn[x] + 1) >> 1);
-	}
-}
-
-static inline uint16_t clamp16(int32_t s)
-{
-	s += 8;
-	if (s < 0)
-		return 0;
-	s >>= 4;
-	return (uint16_t)(s > PH_ISP_WMAX ? PH_ISP_WMAX : s);
-}
-
-static void demosaic_hq(const uint16_t *const rows[5], unsigned n, unsigned g_first, uint16_t *c,
-			uint16_t *g, uint16_t *o)
 {
 	const uint16_t *restrict u2 = rows[0], *restrict u1 = rows[1], *restrict m = rows[2];
 	const uint16_t *restrict d1 = rows[3], *restrict d2 = rows[4];
 	unsigned cf = g_first ^ 1;
 
 	for (ptrdiff_t x = cf; x < (ptrdiff_t)n; x += 2) { /* C sites */
-		int32_t ctr = m[x];
-		int32_t cross = u1[x] + d1[x] + m[x - 1] + m[x + 1];
-		int32_t ring = u2[x] + d2[x] + m[x - 2] + m[x + 2];
-		int32_t diag = u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1];
+		int32_t cross = (u1[x] + d1[x] + m[x - 1] + m[x + 1] + 2) >> 2;
+		int32_t diag = (u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1] + 2) >> 2;
+		int32_t ring = (u2[x] + d2[x] + m[x - 2] + m[x + 2] + 2) >> 2;
+		int32_t h = asr(m[x] - ring, 1);
 
 		c[x] = m[x];
-		g[x] = clamp16(8 * ctr + 4 * cross - 2 * ring);
-		o[x] = clamp16(12 * ctr + 4 * diag - 3 * ring);
+		g[x] = clamp_in(cross + h, min4(u1[x], d1[x], m[x - 1], m[x + 1]),
+				max4(u1[x], d1[x], m[x - 1], m[x + 1]));
+		o[x] = clamp_in(diag + h + asr(h, 1),
+				min4(u1[x - 1], u1[x + 1], d1[x - 1], d1[x + 1]),
+				max4(u1[x - 1], u1[x + 1], d1[x - 1], d1[x + 1]));
 	}
 	for (ptrdiff_t x = g_first; x < (ptrdiff_t)n; x += 2) { /* G sites */
-		int32_t ctr = m[x];
-		int32_t diag = u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1];
-		int32_t we = m[x - 1] + m[x + 1], ns = u1[x] + d1[x];
-		int32_t we2 = m[x - 2] + m[x + 2], ns2 = u2[x] + d2[x];
+		int32_t we = (m[x - 1] + m[x + 1] + 1) >> 1, ns = (u1[x] + d1[x] + 1) >> 1;
+		int32_t diag = (u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1] + 2) >> 2;
+		int32_t we2 = (m[x - 2] + m[x + 2] + 1) >> 1, ns2 = (u2[x] + d2[x] + 1) >> 1;
+		int32_t e = asr(m[x] - diag, 1);
+		int32_t fh = m[x] - we2, fv = m[x] - ns2;
 
 		g[x] = m[x];
-		c[x] = clamp16(10 * ctr + 8 * we - 2 * we2 - 2 * diag + ns2);
-		o[x] = clamp16(10 * ctr + 8 * ns - 2 * ns2 - 2 * diag + we2);
+		c[x] = clamp_in(we + e + asr(fh, 2) - asr(fv, 3), min2(m[x - 1], m[x + 1]),
+				max2(m[x - 1], m[x + 1]));
+		o[x] = clamp_in(ns + e + asr(fv, 2) - asr(fh, 3), min2(u1[x], d1[x]),
+				max2(u1[x], d1[x]));
+	}
+}
+
+/* Round a float to the nearest integer, ties to even; |v| < 2^22 (kernels.h). */
+static inline int32_t round_even(float v)
+{
+	const float magic = 12582912.0f; /* 1.5 * 2^23: its ulp is 1 */
+
+	return (int32_t)((v + magic) - magic);
+}
+
+static inline int32_t iabs(int32_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* HQ stage 1: directional colour differences (kernels.h). */
+static void dm_hq_diff(const uint16_t *const rows[5], unsigned n, unsigned g_first, int16_t *dh,
+		       int16_t *dv)
+{
+	const uint16_t *restrict u2 = rows[0], *restrict u1 = rows[1], *restrict m = rows[2];
+	const uint16_t *restrict d1 = rows[3], *restrict d2 = rows[4];
+
+	for (ptrdiff_t x = 0; x < (ptrdiff_t)n; x++) {
+		int32_t ah = (m[x - 1] + m[x + 1] + 1) >> 1, bh = (m[x - 2] + m[x + 2] + 1) >> 1;
+		int32_t av = (u1[x] + d1[x] + 1) >> 1, bv = (u2[x] + d2[x] + 1) >> 1;
+		int32_t h = ah - ((m[x] + bh + 1) >> 1), v = av - ((m[x] + bv + 1) >> 1);
+		int32_t sign = (unsigned)(x & 1) == g_first ? -1 : 1;
+
+		dh[x] = (int16_t)(sign * h);
+		dv[x] = (int16_t)(sign * v);
+	}
+}
+
+#define HQ_EPS 32 /* keeps the direction weights finite in flat areas */
+
+/* HQ stage 2: green at the non-green sites (kernels.h). */
+static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3], const int16_t *const dv[7],
+			unsigned n, unsigned g_first, uint16_t *g)
+{
+	const int16_t *restrict h0 = dh[1], *restrict v0 = dv[3];
+
+	for (unsigned x = g_first; x < n; x += 2)
+		g[x] = m[x];
+	for (int x = (int)(g_first ^ 1); x < (int)n; x += 2) {
+		int32_t sw = 0, se = 0, sn = 0, ss = 0;
+
+		for (int a = 0; a < 3; a++)
+			for (int k = 0; k < 3; k++) {
+				const int16_t *hr = dh[a];
+
+				sw += iabs(hr[x - k - 1] - hr[x - k + 1]);
+				se += iabs(hr[x + k - 1] - hr[x + k + 1]);
+				sn += iabs(dv[2 - k][x + a - 1] - dv[4 - k][x + a - 1]);
+				ss += iabs(dv[2 + k][x + a - 1] - dv[4 + k][x + a - 1]);
+			}
+
+		int32_t ew = 36 * h0[x] + 22 * h0[x - 1] + 6 * h0[x - 2];
+		int32_t ee = 36 * h0[x] + 22 * h0[x + 1] + 6 * h0[x + 2];
+		int32_t en = 36 * v0[x] + 22 * dv[2][x] + 6 * dv[1][x];
+		int32_t es = 36 * v0[x] + 22 * dv[4][x] + 6 * dv[5][x];
+		float tn = (float)(sn + HQ_EPS), ts = (float)(ss + HQ_EPS);
+		float tw = (float)(sw + HQ_EPS), te = (float)(se + HQ_EPS);
+		float wn = 1.0f / (tn * tn), ws = 1.0f / (ts * ts);
+		float ww = 1.0f / (tw * tw), we = 1.0f / (te * te);
+		float num = (wn * (float)en + ws * (float)es) + (ww * (float)ew + we * (float)ee);
+		float den = (wn + ws) + (ww + we);
+		int32_t d = round_even(num / den);
+
+		g[x] = clamp_w((((int32_t)m[x] << 6) + d + 32) >> 6);
+	}
+}
+
+/*
+ * Colour-difference interpolation between two opposite pairs of
+ * neighbours: each pair's sum of differences @da, @db weighted by the
+ * inverse of its gradient @ta, @tb. @return the rounded mean difference.
+ */
+static inline int32_t pair_blend(int32_t da, int32_t db, int32_t ta, int32_t tb)
+{
+	float num = (float)da * (float)tb + (float)db * (float)ta;
+	float den = 2.0f * (float)(ta + tb);
+
+	return round_even(num / den);
+}
+
+/* HQ stage 3: the other colour at the non-green sites (kernels.h). */
+static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *const grn[3], unsigned n,
+			unsigned g_first, uint16_t *x_out)
+{
+	const uint16_t *restrict mu = rows[0], *restrict md = rows[2];
+	const uint16_t *restrict gu = grn[0], *restrict g0 = grn[1], *restrict gd = grn[2];
+
+	for (unsigned x = g_first; x < n; x += 2)
+		x_out[x] = 0;
+	for (int x = (int)(g_first ^ 1); x < (int)n; x += 2) {
+		int32_t gc = g0[x];
+		int32_t da = (gu[x - 1] - mu[x - 1]) + (gd[x + 1] - md[x + 1]);
+		int32_t db = (gu[x + 1] - mu[x + 1]) + (gd[x - 1] - md[x - 1]);
+		int32_t ta =
+			HQ_EPS + iabs(mu[x - 1] - md[x + 1]) + iabs(2 * gc - gu[x - 1] - gd[x + 1]);
+		int32_t tb =
+			HQ_EPS + iabs(mu[x + 1] - md[x - 1]) + iabs(2 * gc - gu[x + 1] - gd[x - 1]);
+
+		x_out[x] = clamp_w(gc - pair_blend(da, db, ta, tb));
+	}
+}
+
+/* HQ stage 4: the output row (kernels.h). */
+static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const grn[5],
+		      const uint16_t *const xr[3], unsigned n, unsigned g_first, uint16_t *c,
+		      uint16_t *g, uint16_t *o)
+{
+	const uint16_t *restrict mu = rows[0], *restrict m = rows[1], *restrict md = rows[2];
+	const uint16_t *restrict gu2 = grn[0], *restrict gu = grn[1], *restrict g0 = grn[2];
+	const uint16_t *restrict gd = grn[3], *restrict gd2 = grn[4];
+	const uint16_t *restrict xu = xr[0], *restrict x0 = xr[1], *restrict xd = xr[2];
+
+	for (unsigned x = g_first ^ 1; x < n; x += 2) { /* C sites */
+		c[x] = m[x];
+		g[x] = g0[x];
+		o[x] = x0[x];
+	}
+	for (int x = (int)g_first; x < (int)n; x += 2) { /* G sites */
+		int32_t gc = g0[x];
+		int32_t gv = iabs(gu[x] - gd[x]) + iabs(2 * gc - gu2[x] - gd2[x]);
+		int32_t gh = iabs(g0[x - 1] - g0[x + 1]) + iabs(2 * gc - g0[x - 2] - g0[x + 2]);
+		/* C: raw west and east, estimated north and south; O the other way. */
+		int32_t tcv = HQ_EPS + gv + iabs(xu[x] - xd[x]);
+		int32_t tch = HQ_EPS + gh + iabs(m[x - 1] - m[x + 1]);
+		int32_t tov = HQ_EPS + gv + iabs(mu[x] - md[x]);
+		int32_t toh = HQ_EPS + gh + iabs(x0[x - 1] - x0[x + 1]);
+		int32_t dcv = (gu[x] - xu[x]) + (gd[x] - xd[x]);
+		int32_t dch = (g0[x - 1] - m[x - 1]) + (g0[x + 1] - m[x + 1]);
+		int32_t dov = (gu[x] - mu[x]) + (gd[x] - md[x]);
+		int32_t doh = (g0[x - 1] - x0[x - 1]) + (g0[x + 1] - x0[x + 1]);
+
+		g[x] = (uint16_t)gc;
+		c[x] = clamp_w(gc - pair_blend(dcv, dch, tcv, tch));
+		o[x] = clamp_w(gc - pair_blend(dov, doh, tov, toh));
 	}
 }
 
@@ -455,7 +612,10 @@ const struct ph_isp_kernels ph_isp_kernels_scalar = {
 	.linearise_lsc = linearise_lsc,
 	.stats = stats,
 	.demosaic_fast = demosaic_fast,
-	.demosaic_hq = demosaic_hq,
+	.dm_hq_diff = dm_hq_diff,
+	.dm_hq_green = dm_hq_green,
+	.dm_hq_cross = dm_hq_cross,
+	.dm_hq_rgb = dm_hq_rgb,
 	.bin2x2 = bin2x2,
 	.ccm = ccm,
 	.tone8 = tone8,

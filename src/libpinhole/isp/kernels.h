@@ -19,8 +19,9 @@
  * whether an implementation shifts arithmetically or clamps first.
  *
  * Rows that kernels read as neighbours (demosaic) are padded: the row
- * buffers have PH_ISP_PAD valid samples left of index 0 and right of
- * index n-1 (filled by isp.c by mirroring, CFA phase preserved), and row
+ * buffers have PH_ISP_PAD defined samples left of index 0 and right of
+ * index n-1, of which the PH_ISP_MIRROR nearest are filled by isp.c by
+ * mirroring (CFA phase preserved; the demosaic reads no further), and row
  * buffers start 32-byte aligned at index 0. Kernels may read (never write)
  * up to PH_ISP_PAD samples beyond either end of an input row, and may
  * write nothing beyond n (dst rows are exact: they can be the caller's
@@ -29,9 +30,10 @@
 
 #include <stdint.h>
 
-#define PH_ISP_WBITS 14
-#define PH_ISP_WMAX  ((1 << PH_ISP_WBITS) - 1) /* 16383 */
-#define PH_ISP_PAD   16			       /* readable samples beyond each end of a row */
+#define PH_ISP_WBITS  14
+#define PH_ISP_WMAX   ((1 << PH_ISP_WBITS) - 1) /* 16383 */
+#define PH_ISP_PAD    16			/* readable samples beyond each end of a row */
+#define PH_ISP_MIRROR 4 /* of which isp.c fills this many by mirroring (demosaic reads <= 3) */
 
 /*
  * Gains are unsigned 16-bit fixed point with a per-frame number of
@@ -140,33 +142,106 @@ struct ph_isp_kernels {
 			  uint32_t *hist);
 
 	/*
-	 * Demosaic one row. rows[0..4] are rows y-2 .. y+2 (padded, see
-	 * above); rows[2] is the row itself. The row's own non-green colour
-	 * is C (R in an R/G row, B in a G/B row) and the other one O; columns
-	 * x with (x & 1) == g_first are green. Outputs C, G and O of n pixels.
-	 * Let P(dy, dx) = rows[2 + dy][x + dx].
+	 * Demosaic. The row's own non-green colour is C (R in an R/G row, B in a
+	 * G/B row) and the other one O; columns x with (x & 1) == g_first are
+	 * green. With rows[] a window of rows centred on the row itself, let
+	 * P(dy, dx) = rows[centre + dy][x + dx]. All sums are exact integers;
+	 * "a >> k" of a possibly negative a rounds down (arithmetic shift);
+	 * clampW(v) = min(max(v, 0), WMAX).
 	 *
-	 * fast (bilinear; reads rows 1..3 only):
-	 *   at C:  c = P(0,0)
-	 *          g = (P(-1,0) + P(1,0) + P(0,-1) + P(0,1) + 2) >> 2
-	 *          o = (P(-1,-1) + P(-1,1) + P(1,-1) + P(1,1) + 2) >> 2
-	 *   at G:  g = P(0,0), c = (P(0,-1) + P(0,1) + 1) >> 1, o = (P(-1,0) + P(1,0) + 1) >> 1
+	 * fast: Malvar-He-Cutler (2004) in 16-bit steps, each result clamped
+	 * to the range of the samples it interpolates between (no overshoot at
+	 * hard edges). rows[0..4] = y-2 .. y+2. Every intermediate fits int16
+	 * (|v| <= 30719); avg4(a,b,c,d) = (a + b + c + d + 2) >> 2 (the sum fits
+	 * uint16), avg2(a,b) = (a + b + 1) >> 1 (= pavgw); clampR(v, a, b, ...) =
+	 * min(max(v, min(a, b, ...)), max(a, b, ...)).
+	 *   at C:  N = P(-1,0), S = P(1,0), W = P(0,-1), E = P(0,1)
+	 *          NW = P(-1,-1), NE = P(-1,1), SW = P(1,-1), SE = P(1,1)
+	 *          cross = avg4(N, S, W, E), diag = avg4(NW, NE, SW, SE)
+	 *          ring  = avg4(P(-2,0), P(2,0), P(0,-2), P(0,2))
+	 *          h = (P(0,0) - ring) >> 1
+	 *          c = P(0,0)
+	 *          g = clampR(cross + h, N, S, W, E)
+	 *          o = clampR(diag + h + (h >> 1), NW, NE, SW, SE)
+	 *   at G:  we = avg2(W, E), ns = avg2(N, S), diag as above
+	 *          e = (P(0,0) - diag) >> 1
+	 *          fh = P(0,0) - avg2(P(0,-2), P(0,2)), fv = P(0,0) - avg2(P(-2,0), P(2,0))
+	 *          g = P(0,0)
+	 *          c = clampR(we + e + (fh >> 2) - (fv >> 3), W, E)
+	 *          o = clampR(ns + e + (fv >> 2) - (fh >> 3), N, S)
 	 *
-	 * hq (Malvar-He-Cutler, weights x16, s = weighted sum as int32):
-	 *   at C:  c = P(0,0)
-	 *          g: 8 P(0,0) + 4 (N + S + W + E) - 2 (P(-2,0) + P(2,0) + P(0,-2) + P(0,2))
-	 *          o: 12 P(0,0) + 4 (4 diagonals) - 3 (P(-2,0) + P(2,0) + P(0,-2) + P(0,2))
-	 *   at G:  g = P(0,0)
-	 *          c: 10 P(0,0) + 8 (W + E) - 2 (P(0,-2) + P(0,2)) - 2 (4 diagonals)
-	 *             + (P(-2,0) + P(2,0))
-	 *          o: 10 P(0,0) + 8 (N + S) - 2 (P(-2,0) + P(2,0)) - 2 (4 diagonals)
-	 *             + (P(0,-2) + P(0,2))
-	 *   value = s + 8 < 0 ? 0 : min((s + 8) >> 4, WMAX)
+	 * hq: four row stages (isp.c keeps a ring of each stage's rows), after
+	 * Hamilton-Adams directional estimates with gradient-weighted
+	 * colour-difference fusion (in the spirit of Pekkucuksen-Altunbasak's
+	 * GBTF) for green, then colour-difference interpolation weighted by
+	 * gradients for R and B. Intermediate rows (dh, dv, green, cross) are
+	 * padded like the linear rows (isp.c mirrors PH_ISP_MIRROR samples at
+	 * each end); the kernels write exactly n samples of each. Float
+	 * arithmetic is IEEE binary32, each operation rounded in the order
+	 * written (parenthesised), no fused multiply-add, no reciprocal
+	 * approximations; rne(v) = v rounded to the nearest integer, ties to
+	 * even (|v| < 2^22: (int32)((v + 12582912.0f) - 12582912.0f), or
+	 * cvtps2dq), EPS = 32.
+	 *
+	 * dm_hq_diff: rows[0..4] = linear rows y-2 .. y+2; int16 outputs
+	 * (|value| <= WMAX), s = -1 at G columns, +1 at C columns:
+	 *   dh[x] = s * (avg2(P(0,-1), P(0,1)) - avg2(P(0,0), avg2(P(0,-2), P(0,2))))
+	 *   dv[x] = s * (avg2(P(-1,0), P(1,0)) - avg2(P(0,0), avg2(P(-2,0), P(2,0))))
+	 * (green minus the non-green colour along each direction).
+	 *
+	 * dm_hq_green: m = linear row y, dh[0..2] = rows y-1 .. y+1, dv[0..6] =
+	 * rows y-3 .. y+3. Let H(dy, dx) = dh[1 + dy][x + dx], V(dy, dx) =
+	 * dv[3 + dy][x + dx], DH(dy, dx) = |H(dy, dx-1) - H(dy, dx+1)|,
+	 * DV(dy, dx) = |V(dy-1, dx) - V(dy+1, dx)|.
+	 *   at G:  g = m[x]
+	 *   at C:  sw = sum over a = -1..1, k = 0..2 of DH(a, -k), se alike of DH(a, k),
+	 *          sn = sum over b = -1..1, k = 0..2 of DV(-k, b), ss alike of DV(k, b)
+	 *          ew = 36 H(0,0) + 22 H(0,-1) + 6 H(0,-2), ee = 36 H(0,0) + 22 H(0,1) + 6 H(0,2)
+	 *          en = 36 V(0,0) + 22 V(-1,0) + 6 V(-2,0), es = 36 V(0,0) + 22 V(1,0) + 6 V(2,0)
+	 *          tX = (float)(sX + EPS), wX = 1.0f / (tX * tX)    for X in n, s, w, e
+	 *          num = (wn * en + ws * es) + (ww * ew + we * ee)  (eX converted to float)
+	 *          den = (wn + ws) + (ww + we)
+	 *          g = clampW(((m[x] << 6) + rne(num / den) + 32) >> 6)
+	 *
+	 * Pair blend, used below: blend(da, db, ta, tb) =
+	 *   rne(((float)da * (float)tb + (float)db * (float)ta) / (2.0f * (float)(ta + tb)))
+	 * (the mean of two opposite pairs' colour differences, each weighted by
+	 * the inverse of its gradient; ta, tb >= EPS).
+	 *
+	 * dm_hq_cross: rows[0..2] linear and grn[0..2] green rows y-1 .. y+1 (M, G);
+	 * writes xo = the O value at the C columns, 0 at the G columns:
+	 *   at C:  da = (G(-1,-1) - M(-1,-1)) + (G(1,1) - M(1,1))
+	 *          db = (G(-1,1) - M(-1,1)) + (G(1,-1) - M(1,-1))
+	 *          ta = EPS + |M(-1,-1) - M(1,1)| + |2 G(0,0) - G(-1,-1) - G(1,1)|
+	 *          tb = EPS + |M(-1,1) - M(1,-1)| + |2 G(0,0) - G(-1,1) - G(1,-1)|
+	 *          xo = clampW(G(0,0) - blend(da, db, ta, tb))
+	 *
+	 * dm_hq_rgb: rows[0..2] linear rows y-1 .. y+1 (M), grn[0..4] green rows
+	 * y-2 .. y+2 (G), xr[0..2] cross rows y-1 .. y+1 (X); outputs c, g, o:
+	 *   at C:  c = M(0,0), g = G(0,0), o = X(0,0)
+	 *   at G:  g = G(0,0)
+	 *          gv = |G(-1,0) - G(1,0)| + |2 G(0,0) - G(-2,0) - G(2,0)|
+	 *          gh = |G(0,-1) - G(0,1)| + |2 G(0,0) - G(0,-2) - G(0,2)|
+	 *          c = clampW(G(0,0) - blend((G(-1,0) - X(-1,0)) + (G(1,0) - X(1,0)),
+	 *                                    (G(0,-1) - M(0,-1)) + (G(0,1) - M(0,1)),
+	 *                                    EPS + gv + |X(-1,0) - X(1,0)|,
+	 *                                    EPS + gh + |M(0,-1) - M(0,1)|))
+	 *          o = clampW(G(0,0) - blend((G(-1,0) - M(-1,0)) + (G(1,0) - M(1,0)),
+	 *                                    (G(0,-1) - X(0,-1)) + (G(0,1) - X(0,1)),
+	 *                                    EPS + gv + |M(-1,0) - M(1,0)|,
+	 *                                    EPS + gh + |X(0,-1) - X(0,1)|))
 	 */
 	void (*demosaic_fast)(const uint16_t *const rows[5], unsigned n, unsigned g_first,
 			      uint16_t *c, uint16_t *g, uint16_t *o);
-	void (*demosaic_hq)(const uint16_t *const rows[5], unsigned n, unsigned g_first,
-			    uint16_t *c, uint16_t *g, uint16_t *o);
+	void (*dm_hq_diff)(const uint16_t *const rows[5], unsigned n, unsigned g_first, int16_t *dh,
+			   int16_t *dv);
+	void (*dm_hq_green)(const uint16_t *m, const int16_t *const dh[3],
+			    const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g);
+	void (*dm_hq_cross)(const uint16_t *const rows[3], const uint16_t *const grn[3], unsigned n,
+			    unsigned g_first, uint16_t *xo);
+	void (*dm_hq_rgb)(const uint16_t *const rows[3], const uint16_t *const grn[5],
+			  const uint16_t *const xr[3], unsigned n, unsigned g_first, uint16_t *c,
+			  uint16_t *g, uint16_t *o);
 
 	/* 2x2 binning of one channel: dst[i] = (a[2i] + a[2i+1] + b[2i] + b[2i+1] + 2) >> 2. */
 	void (*bin2x2)(const uint16_t *a, const uint16_t *b, unsigned n_out, uint16_t *dst);
@@ -211,3 +286,10 @@ struct ph_isp_kernels {
 };
 
 extern const struct ph_isp_kernels ph_isp_kernels_scalar;
+#if defined(__x86_64__)
+/*
+ * kernels-avx2.c: fills @k with the scalar kernels, then replaces those it
+ * has in AVX2 (name "avx2"). Only for CPUs with AVX2 (isp.c checks).
+ */
+void ph_isp_kernels_avx2(struct ph_isp_kernels *k);
+#endif
