@@ -318,7 +318,7 @@ static void test_properties_and_controls(void **state)
 		assert_ptr_equal(ph_camera_find_control(fx->cam, info->desc->id), info);
 	}
 	assert_null(ph_camera_control_at(fx->cam, ph_camera_control_count(fx->cam)));
-	assert_null(ph_camera_find_control(fx->cam, PH_CONTROL_AE_ENABLE));
+	assert_null(ph_camera_find_control(fx->cam, PH_CONTROL_COLOUR_CORRECTION_MATRIX));
 	info = ph_camera_find_control(fx->cam, PH_CONTROL_EXPOSURE_TIME);
 	assert_non_null(info);
 	assert_true(info->min.i32[0] <= info->def.i32[0] && info->def.i32[0] <= info->max.i32[0]);
@@ -727,11 +727,12 @@ static void test_request_errors(void **state)
 	assert_null(ph_request_find_buffer(a, raw));
 	assert_int_equal(ph_request_add_buffer(a, raw, ph_stream_buffer_at(raw, 0)), 0);
 	/* Unsupported and output-only controls. */
-	assert_int_equal(
-		ph_control_list_set_bool(ph_request_get_controls(a), PH_CONTROL_AE_ENABLE, true),
-		0);
+	assert_int_equal(ph_control_list_set_float_array(
+				 ph_request_get_controls(a), PH_CONTROL_COLOUR_CORRECTION_MATRIX,
+				 (const float[9]){1, 0, 0, 0, 1, 0, 0, 0, 1}, 9),
+			 0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, a), -EINVAL);
-	expect_log("AeEnable");
+	expect_log("ColourCorrectionMatrix");
 	ph_control_list_clear(ph_request_get_controls(a));
 	assert_int_equal(ph_control_list_set_int64(ph_request_get_controls(a),
 						   PH_CONTROL_FRAME_DURATION, 1000),
@@ -1542,10 +1543,13 @@ static void test_start_controls(void **state)
 	assert_int_equal(ph_camera_acquire(fx->cam), 0);
 	configure_one(fx->cam, PH_ROLE_RAW);
 	allocate_all(fx->cam, 1);
-	assert_int_equal(ph_control_list_set_bool(controls, PH_CONTROL_AE_ENABLE, true), 0);
+	assert_int_equal(
+		ph_control_list_set_float_array(controls, PH_CONTROL_COLOUR_CORRECTION_MATRIX,
+						(const float[9]){1, 0, 0, 0, 1, 0, 0, 0, 1}, 9),
+		0);
 	log_reset();
 	assert_int_equal(ph_camera_start(fx->cam, controls), -EINVAL);
-	expect_log("AeEnable");
+	expect_log("ColourCorrectionMatrix");
 	ph_control_list_clear(controls);
 	assert_int_equal(ph_control_list_set_int64(controls, PH_CONTROL_SENSOR_TIMESTAMP, 1), 0);
 	assert_int_equal(ph_camera_start(fx->cam, controls), -EINVAL);

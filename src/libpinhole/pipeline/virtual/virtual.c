@@ -20,6 +20,7 @@
 #include <yaml.h>
 
 #include "core/internal.h"
+#include "ipa/ipa.h"
 #include "isp/isp.h"
 #include "pipeline/virtual/sim.h"
 
@@ -36,6 +37,7 @@ struct virtual_options {
 	int64_t min_frame_duration_us; /* fastest the sensor can run */
 	int64_t default_frame_duration_us;
 	bool render; /* false: skip pixels (request path benchmark) */
+	bool ipa;    /* run the IPA module (3A); false: fixed ISP defaults */
 	int32_t location, rotation;
 };
 
@@ -76,6 +78,13 @@ struct virtual_camera {
 	uint8_t *raw_frame; /* the mode's raw frame when no raw stream is asked */
 	struct ph_isp *isp;
 	struct ph_isp_stats *stats;
+
+	/* The IPA module (3A), loaded at the first configure; NULL: fixed defaults. */
+	struct ph_ipa *ipa;
+	bool ipa_tried;
+	struct ph_ipa_stats *ipa_stats;
+	struct ph_control_list *ipa_controls; /* sensor controls out of the IPA */
+	struct ph_ipa_isp_params ipa_params;  /* the last the IPA gave */
 };
 
 static void delayed_set(struct delayed_control *dc, uint64_t from, double value)
@@ -193,6 +202,10 @@ static int set_option(struct virtual_options *o, const char *key, const char *va
 	if (!strcmp(key, "render")) {
 		*why = "true or false";
 		return parse_bool(value, &o->render);
+	}
+	if (!strcmp(key, "ipa")) {
+		*why = "true or false";
+		return parse_bool(value, &o->ipa);
 	}
 	NUM("width", 64, 8192, p->width = (uint32_t)d & ~1u, "an even number from 64 to 8192");
 	NUM("height", 64, 8192, p->height = (uint32_t)d & ~1u, "an even number from 64 to 8192");
@@ -341,6 +354,7 @@ static void options_default(struct virtual_options *o)
 	o->min_frame_duration_us = 1000000 / 60;
 	o->default_frame_duration_us = 1000000 / 30;
 	o->render = true;
+	o->ipa = true;
 	o->location = 2;
 }
 
@@ -599,6 +613,93 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 	return status;
 }
 
+#define STATS_ZONES_X 16
+#define STATS_ZONES_Y 12
+
+/*
+ * Load the IPA module on first use (not when listing cameras) and give it
+ * the sensor mode. Without a module the camera still works, with the fixed
+ * ISP defaults of render().
+ */
+static int configure_ipa(struct virtual_camera *vc)
+{
+	struct ph_camera *cam = vc->camera;
+	const struct ph_sim_params *p = &vc->opt.sim;
+	const struct ph_control_info *exp = ph_camera_find_control(cam, PH_CONTROL_EXPOSURE_TIME);
+	const struct ph_control_info *gain = ph_camera_find_control(cam, PH_CONTROL_ANALOGUE_GAIN);
+
+	/* No pixels (render=false), no statistics: nothing for 3A to do. */
+	if (!vc->opt.ipa || !vc->opt.render)
+		return 0;
+	if (!vc->ipa_tried) {
+		struct ph_ipa_sensor_info info = {
+			.size = sizeof(info),
+			.width = p->width,
+			.height = p->height,
+			.bit_depth = p->bit_depth,
+			.cfa = (uint32_t)p->order,
+			.black_level = p->black_level << (16 - p->bit_depth),
+			.exposure_delay = EXPOSURE_DELAY,
+			.gain_delay = GAIN_DELAY,
+			.min_gain = gain->min.f[0],
+			.max_gain = gain->max.f[0],
+			.min_exposure_us = exp->min.i32[0],
+			.max_exposure_us = exp->max.i32[0],
+		};
+
+		vc->ipa_tried = true;
+		snprintf(info.model, sizeof(info.model), "%s", p->model);
+		vc->ipa_stats = malloc(sizeof(*vc->ipa_stats));
+		vc->ipa_controls = ph_control_list_new();
+		if (!vc->ipa_stats || !vc->ipa_controls)
+			return -ENOMEM;
+		vc->ipa = ph_ipa_load(cam->ctx, NULL, "virtual", &info);
+		if (!vc->ipa)
+			ph_warn(cam->ctx,
+				"%s: no IPA module: running without 3A, on fixed ISP defaults\n",
+				cam->id);
+	}
+	if (vc->ipa) {
+		struct ph_ipa_config config = {
+			.size = sizeof(config),
+			.width = vc->mode_width,
+			.height = vc->mode_height,
+			.line_time_us = vc->line_time_ns / 1000.0,
+			.min_frame_duration_us = vc->opt.min_frame_duration_us,
+			.max_frame_duration_us = vc->opt.default_frame_duration_us,
+			.zones_x = STATS_ZONES_X,
+			.zones_y = STATS_ZONES_Y,
+			.exposure_margin_lines = EXPOSURE_MARGIN_LINES,
+		};
+		int ret = ph_ipa_configure(vc->ipa, &config);
+		uint16_t black = (uint16_t)(p->black_level << (16 - p->bit_depth));
+
+		/* Until the module's first parameters: what render() does without one. */
+		vc->ipa_params = (struct ph_ipa_isp_params){
+			.size = sizeof(vc->ipa_params),
+			.black_level = {black, black, black, black},
+			.wb_gains = {1.0f, 1.0f, 1.0f},
+			.ccm = {1, 0, 0, 0, 1, 0, 0, 0, 1},
+			.gamma = PH_IPA_GAMMA_SRGB,
+			.contrast = 1.0f,
+			.saturation = 1.0f,
+		};
+		ph_sim_params_ideal_colour_gains(p, vc->ipa_params.wb_gains);
+		vc->ipa_params.wb_gains[2] = vc->ipa_params.wb_gains[1];
+		vc->ipa_params.wb_gains[1] = 1.0f;
+
+		if (ret < 0) {
+			ph_warn(cam->ctx,
+				"%s: IPA module refused the configuration (%s); running "
+				"without 3A\n",
+				cam->id, strerror(-ret));
+			ph_ipa_free(vc->ipa);
+			vc->ipa = NULL;
+		}
+	}
+	return 0;
+}
+
 /*
  * Set the sensor mode and the ISP up for the configured streams. The scene
  * and the ISP are built on first use, so that listing cameras stays cheap.
@@ -651,7 +752,9 @@ static int virtual_configure(struct ph_camera *cam)
 		vc->isp = ph_isp_new(0);
 	if (!vc->stats)
 		vc->stats = malloc(sizeof(*vc->stats));
-	return vc->isp && vc->stats ? 0 : -ENOMEM;
+	if (!vc->isp || !vc->stats)
+		return -ENOMEM;
+	return configure_ipa(vc);
 }
 
 /* ---- the frame clock ---- */
@@ -688,9 +791,28 @@ static uint64_t frame_duration_ns(const struct virtual_camera *vc, double exposu
 	return (uint64_t)(needed < lo ? lo : needed > hi ? hi : needed);
 }
 
-/* Apply a request's controls to the sensor at frame @frame; record ISP-side ones. */
+/* Controls the IPA module decides when there is one: it sees the request's values. */
+static bool ipa_owned(uint32_t id)
+{
+	switch (id) {
+	case PH_CONTROL_EXPOSURE_TIME:
+	case PH_CONTROL_ANALOGUE_GAIN:
+	case PH_CONTROL_COLOUR_GAINS:
+	case PH_CONTROL_BRIGHTNESS:
+	case PH_CONTROL_CONTRAST:
+	case PH_CONTROL_SATURATION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Apply a request's controls to the sensor at frame @frame; record ISP-side
+ * ones. @skip_ipa: leave the controls the IPA module owns to it.
+ */
 static void apply_controls(struct virtual_camera *vc, const struct ph_control_list *controls,
-			   uint64_t frame, struct ph_control_list *metadata)
+			   uint64_t frame, struct ph_control_list *metadata, bool skip_ipa)
 {
 	struct ph_camera *cam = vc->camera;
 	unsigned n = ph_control_list_count(controls);
@@ -705,6 +827,8 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 		struct ph_control_value v;
 
 		if (!info || ph_control_list_get(controls, id, &v) < 0)
+			continue;
+		if (skip_ipa && ipa_owned(id))
 			continue;
 		if (ph_control_clamp(info, &v))
 			ph_dbg(cam->ctx, "%s: control %s out of range, clamped\n", cam->id,
@@ -787,8 +911,8 @@ static bool isp_output(struct virtual_camera *vc, struct ph_buffer *buf,
  * is made from it by the software ISP, as on a camera without a hardware
  * ISP.
  */
-static void render(struct virtual_camera *vc, struct ph_request *req,
-		   const struct ph_sim_frame *frame)
+static bool render(struct virtual_camera *vc, struct ph_request *req,
+		   const struct ph_sim_frame *frame, const struct ph_ipa_isp_params *ipa_params)
 {
 	struct ph_buffer *processed[2];
 	struct ph_isp_output outputs[2];
@@ -800,7 +924,7 @@ static void render(struct virtual_camera *vc, struct ph_request *req,
 	if (!vc->opt.render) {
 		for (unsigned i = 0; i < req->buffer_count; i++)
 			finish_buffer(req->buffers[i].buffer, frame, 0);
-		return;
+		return false;
 	}
 
 	for (unsigned i = 0; i < req->buffer_count; i++) {
@@ -821,8 +945,9 @@ static void render(struct virtual_camera *vc, struct ph_request *req,
 				finish_buffer(buf, frame, -ENOMEM);
 		}
 	}
-	if (n == 0)
-		return;
+	/* Raw only: statistics for the IPA still come from the ISP. */
+	if (n == 0 && (!ipa_params || raw == vc->raw_frame || ret < 0))
+		return false;
 
 	if (raw == vc->raw_frame)
 		ret = ph_sim_render_raw(vc->scene, frame, vc->raw_fourcc, raw, vc->raw_stride);
@@ -837,24 +962,60 @@ static void render(struct virtual_camera *vc, struct ph_request *req,
 			.data = raw,
 		};
 		struct ph_isp_params params;
-		struct ph_isp_stats_config stats_config = {16, 12, 2};
+		struct ph_isp_stats_config stats_config = {STATS_ZONES_X, STATS_ZONES_Y, 2};
 
-		/* Sane defaults until an IPA supplies parameters: the sensor's black
-		 * level, the requested colour gains, sRGB primaries (the model's). */
 		ph_isp_params_identity(&params);
-		for (unsigned c = 0; c < 4; c++)
-			params.black_level[c] = black;
-		params.wb_gains[0] = vc->colour_gains[0];
-		params.wb_gains[2] = vc->colour_gains[1];
-		params.gamma = true;
-		params.brightness = vc->brightness;
-		params.contrast = vc->contrast;
-		params.saturation = vc->saturation;
+		if (ipa_params) {
+			memcpy(params.black_level, ipa_params->black_level,
+			       sizeof(params.black_level));
+			memcpy(params.wb_gains, ipa_params->wb_gains, sizeof(params.wb_gains));
+			memcpy(params.ccm, ipa_params->ccm, sizeof(params.ccm));
+			memcpy(params.ccm_offsets, ipa_params->ccm_offsets,
+			       sizeof(params.ccm_offsets));
+			params.gamma = ipa_params->gamma == PH_IPA_GAMMA_SRGB;
+			params.brightness = ipa_params->brightness;
+			params.contrast = ipa_params->contrast;
+			params.saturation = ipa_params->saturation;
+		} else {
+			/* No IPA module: the sensor's black level, the requested
+			 * colour gains, sRGB primaries (the model's). */
+			for (unsigned c = 0; c < 4; c++)
+				params.black_level[c] = black;
+			params.wb_gains[0] = vc->colour_gains[0];
+			params.wb_gains[2] = vc->colour_gains[1];
+			params.gamma = true;
+			params.brightness = vc->brightness;
+			params.contrast = vc->contrast;
+			params.saturation = vc->saturation;
+		}
 		params.demosaic = still ? PH_ISP_DEMOSAIC_HQ : PH_ISP_DEMOSAIC_FAST;
-		ret = ph_isp_process(vc->isp, &in, &params, outputs, n, &stats_config, vc->stats);
+		ret = ph_isp_process(vc->isp, &in, &params, n ? outputs : NULL, n, &stats_config,
+				     vc->stats);
 	}
 	for (unsigned i = 0; i < n; i++)
 		finish_buffer(processed[i], frame, raw ? ret : -ENOMEM);
+	return ret == 0 && raw;
+}
+
+/* The ISP's statistics in the module ABI's layout. */
+static void ipa_stats(struct virtual_camera *vc)
+{
+	const struct ph_sim_params *p = &vc->opt.sim;
+	const struct ph_isp_stats *in = vc->stats;
+	struct ph_ipa_stats *out = vc->ipa_stats;
+	uint32_t shift = 16 - p->bit_depth;
+	uint32_t zones = in->zones_x * in->zones_y;
+
+	out->size = sizeof(*out);
+	out->zones_x = in->zones_x;
+	out->zones_y = in->zones_y;
+	out->full_scale = (((1u << p->bit_depth) - 1) << shift) - (p->black_level << shift);
+	for (uint32_t z = 0; z < zones && z < PH_IPA_STATS_MAX_ZONES; z++)
+		out->zones[z] = (struct ph_ipa_zone){in->zones[z].sum_r, in->zones[z].sum_g,
+						     in->zones[z].sum_b, in->zones[z].counted,
+						     in->zones[z].saturated};
+	memcpy(out->histogram, in->histogram, sizeof(out->histogram));
+	out->quads = in->quads;
 }
 
 /* One frame of the sensor: fill the oldest pending request, if any. */
@@ -881,8 +1042,34 @@ static void capture_frame(struct virtual_camera *vc, uint64_t duration_ns, doubl
 		return;
 	}
 	md = req->metadata;
-	apply_controls(vc, req->controls, seq, md);
-	render(vc, req, &frame);
+	if (vc->ipa) {
+		struct ph_ipa_isp_params params = {.size = sizeof(params)};
+		struct ph_ipa_frame_info taken = {
+			.size = sizeof(taken),
+			.sequence = seq,
+			.exposure_us = (int32_t)lround(frame.exposure_us),
+			.gain = (float)gain,
+			.frame_duration_us = (int64_t)(duration_ns / 1000),
+		};
+		bool have_stats;
+
+		/* The request's controls to the IPA, the rest to the sensor; then the
+		 * IPA's sensor controls through the same delays as the user's. */
+		ph_ipa_queue_request(vc->ipa, seq, req->controls);
+		apply_controls(vc, req->controls, seq, md, true);
+		ph_control_list_clear(vc->ipa_controls);
+		if (ph_ipa_prepare(vc->ipa, seq, &params, vc->ipa_controls) == 0) {
+			apply_controls(vc, vc->ipa_controls, seq, md, false);
+			vc->ipa_params = params;
+		}
+		have_stats = render(vc, req, &frame, &vc->ipa_params);
+		if (have_stats)
+			ipa_stats(vc);
+		ph_ipa_process_stats(vc->ipa, seq, &taken, have_stats ? vc->ipa_stats : NULL, md);
+	} else {
+		apply_controls(vc, req->controls, seq, md, false);
+		render(vc, req, &frame, NULL);
+	}
 
 	req->sequence = (uint32_t)seq;
 	ph_control_list_set_int64(md, PH_CONTROL_SENSOR_TIMESTAMP, (int64_t)frame.timestamp_ns);
@@ -890,14 +1077,17 @@ static void capture_frame(struct virtual_camera *vc, uint64_t duration_ns, doubl
 	ph_control_list_set_int32(md, PH_CONTROL_EXPOSURE_TIME, (int32_t)lround(frame.exposure_us));
 	ph_control_list_set_float(md, PH_CONTROL_ANALOGUE_GAIN, (float)gain);
 	ph_control_list_set_int64(md, PH_CONTROL_FRAME_DURATION, (int64_t)(duration_ns / 1000));
-	ph_control_list_set_float_array(md, PH_CONTROL_COLOUR_GAINS, vc->colour_gains, 2);
 	ph_control_list_set_int32_array(md, PH_CONTROL_SENSOR_BLACK_LEVELS,
 					(const int32_t[]){black, black, black, black}, 4);
 	ph_control_list_set_int32(md, PH_CONTROL_TEST_PATTERN_MODE, pattern);
-	ph_control_list_set_float(md, PH_CONTROL_BRIGHTNESS, vc->brightness);
-	ph_control_list_set_float(md, PH_CONTROL_CONTRAST, vc->contrast);
-	ph_control_list_set_float(md, PH_CONTROL_SATURATION, vc->saturation);
-	ph_control_list_set_float(md, PH_CONTROL_LUX, ph_sim_scene_lux(vc->scene));
+	if (!vc->ipa) {
+		/* Without an IPA the ISP ran on these; with one, it reported what it applied. */
+		ph_control_list_set_float_array(md, PH_CONTROL_COLOUR_GAINS, vc->colour_gains, 2);
+		ph_control_list_set_float(md, PH_CONTROL_BRIGHTNESS, vc->brightness);
+		ph_control_list_set_float(md, PH_CONTROL_CONTRAST, vc->contrast);
+		ph_control_list_set_float(md, PH_CONTROL_SATURATION, vc->saturation);
+		ph_control_list_set_float(md, PH_CONTROL_LUX, ph_sim_scene_lux(vc->scene));
+	}
 	ph_camera_complete_request(cam, req, PH_REQUEST_COMPLETE);
 }
 
@@ -953,12 +1143,24 @@ static int virtual_start(struct ph_camera *cam, const struct ph_control_list *co
 	delayed_reset(&vc->test_pattern, 0);
 	/* Start controls are in effect from the first frame: no delay before streaming. */
 	if (controls) {
-		apply_controls(vc, controls, 0, scratch);
+		apply_controls(vc, controls, 0, scratch, false);
 		delayed_reset(&vc->exposure_lines, delayed_at(&vc->exposure_lines, UINT64_MAX));
 		delayed_reset(&vc->gain, delayed_at(&vc->gain, UINT64_MAX));
 		delayed_reset(&vc->test_pattern, delayed_at(&vc->test_pattern, UINT64_MAX));
 	}
 	ph_control_list_free(scratch);
+	if (vc->ipa) {
+		struct ph_ipa_frame_info sensor = {
+			.size = sizeof(sensor),
+			.exposure_us = (int32_t)lround(delayed_at(&vc->exposure_lines, 0) *
+						       vc->line_time_ns / 1000.0),
+			.gain = (float)delayed_at(&vc->gain, 0),
+		};
+
+		ret = ph_ipa_start(vc->ipa, &sensor, controls);
+		if (ret < 0)
+			return ret;
+	}
 
 	vc->source =
 		ph_loop_add_fd(ph_context_get_loop(cam->ctx), vc->timer_fd, EPOLLIN, on_frame, vc);
@@ -982,6 +1184,8 @@ static void virtual_stop(struct ph_camera *cam)
 	timerfd_settime(vc->timer_fd, 0, &off, NULL);
 	ph_loop_remove(vc->source);
 	vc->source = NULL;
+	if (vc->ipa)
+		ph_ipa_stop(vc->ipa);
 }
 
 static int virtual_queue_request(struct ph_camera *cam, struct ph_request *req)
@@ -1002,6 +1206,9 @@ static void virtual_destroy(struct ph_camera *cam)
 	ph_sim_scene_free(vc->scene);
 	ph_isp_free(vc->isp);
 	free(vc->stats);
+	ph_ipa_free(vc->ipa);
+	free(vc->ipa_stats);
+	ph_control_list_free(vc->ipa_controls);
 	free(vc->raw_frame);
 	free(vc);
 	cam->priv = NULL;
@@ -1090,6 +1297,16 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	if (!ret)
 		ret = add_control(cam, PH_CONTROL_SATURATION, ph_control_value_float(0.0f),
 				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
+	/* 3A, run by the IPA module (without one they are accepted and do nothing). */
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_ENABLE, ph_control_value_bool(false),
+				  ph_control_value_bool(true), ph_control_value_bool(true));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AWB_ENABLE, ph_control_value_bool(false),
+				  ph_control_value_bool(true), ph_control_value_bool(true));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_COLOUR_TEMPERATURE, ph_control_value_int32(1500),
+				  ph_control_value_int32(15000), ph_control_value_int32(5000));
 	return ret;
 }
 
