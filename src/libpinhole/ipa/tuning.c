@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -404,10 +405,23 @@ bool ph_ipa_uninstalled(void)
 {
 	Dl_info info;
 	size_t n = strlen(PH_BUILD_ROOT);
+	char exe[4096];
+	const char *path;
+	ssize_t len;
 
 	if (!dladdr((void *)ph_ipa_uninstalled, &info) || !info.dli_fname)
 		return false;
-	return !strncmp(info.dli_fname, PH_BUILD_ROOT, n) && info.dli_fname[n] == '/';
+	path = info.dli_fname;
+	/* Linked into a program (the CLI, tests), dladdr gives the name the
+	 * program was started by, maybe relative: ask the kernel instead. */
+	if (path[0] != '/') {
+		len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (len <= 0)
+			return false;
+		exe[len] = '\0';
+		path = exe;
+	}
+	return !strncmp(path, PH_BUILD_ROOT, n) && path[n] == '/';
 }
 
 static bool is_file(const char *path)
