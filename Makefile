@@ -31,7 +31,8 @@ demo: build
 
 check: build
 	meson test -C $(BUILD) --print-errorlogs
-	meson test -C $(BUILD) --setup=valgrind --suite unit --suite integration --print-errorlogs
+	meson test -C $(BUILD) --setup=valgrind --suite unit --suite integration --no-suite realtime \
+		--print-errorlogs
 	$(MAKE) check-sanitize
 
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
