@@ -340,6 +340,106 @@ static void test_bin_ccm_tone(void **state)
 	free(lut16);
 }
 
+/* Five padded linear rows, the pads too (kernels may read PH_ISP_PAD beyond either end). */
+static void fill_window(struct row16 *r, unsigned count, unsigned n, unsigned kind, uint64_t *s)
+{
+	for (unsigned i = 0; i < count; i++)
+		fill16(r[i].p - PH_ISP_PAD, n + 2 * PH_ISP_PAD, PH_ISP_WMAX, (kind + i) % 5, s);
+}
+
+static void test_demosaic_fast(void **state)
+{
+	struct ph_isp_kernels k;
+	const struct ph_isp_kernels *sc = &ph_isp_kernels_scalar;
+	struct row16 r[5] = {row16_new(), row16_new(), row16_new(), row16_new(), row16_new()};
+	uint64_t s = 77;
+
+	NEED_SIMD(&k);
+	for (unsigned w = 0; w < NWIDTHS; w++)
+		for (unsigned rep = 0; rep < 10; rep++) {
+			unsigned n = widths[w], g_first = rep & 1;
+			const uint16_t *const rows[5] = {r[0].p, r[1].p, r[2].p, r[3].p, r[4].p};
+
+			fill_window(r, 5, n, rep / 2, &s);
+
+			struct outs o = outs_new(6 * (size_t)n);
+			uint16_t *qa = (uint16_t *)(void *)o.a, *qb = (uint16_t *)(void *)o.b;
+
+			sc->demosaic_fast(rows, n, g_first, qa, qa + n, qa + 2 * n);
+			k.demosaic_fast(rows, n, g_first, qb, qb + n, qb + 2 * n);
+			outs_check(&o, "demosaic_fast", n, rep);
+		}
+	for (unsigned i = 0; i < 5; i++)
+		free(r[i].mem);
+}
+
+/* Rows of int16 colour differences, |v| <= WMAX, pads included. */
+static void fill_diff(struct row16 *r, unsigned count, unsigned n, unsigned kind, uint64_t *s)
+{
+	for (unsigned i = 0; i < count; i++) {
+		uint16_t *d = r[i].p - PH_ISP_PAD;
+
+		fill16(d, n + 2 * PH_ISP_PAD, 2 * PH_ISP_WMAX, (kind + i) % 5, s);
+		for (unsigned x = 0; x < n + 2 * PH_ISP_PAD; x++)
+			d[x] = (uint16_t)(int16_t)((int)d[x] - PH_ISP_WMAX);
+	}
+}
+
+static void test_demosaic_hq(void **state)
+{
+	struct ph_isp_kernels k;
+	const struct ph_isp_kernels *sc = &ph_isp_kernels_scalar;
+	struct row16 r[7], h[7];
+	uint64_t s = 78;
+
+	NEED_SIMD(&k);
+	for (unsigned i = 0; i < 7; i++) {
+		r[i] = row16_new();
+		h[i] = row16_new();
+	}
+	for (unsigned w = 0; w < NWIDTHS; w++)
+		for (unsigned rep = 0; rep < 12; rep++) {
+			unsigned n = widths[w], g_first = rep & 1;
+			const uint16_t *const rows[5] = {r[0].p, r[1].p, r[2].p, r[3].p, r[4].p};
+			const int16_t *dh[7], *dv[7];
+			struct outs o;
+
+			for (unsigned i = 0; i < 7; i++) /* dv: rows 0..6; dh: rows 2..4 */
+				dv[i] = dh[i] = (const int16_t *)(const void *)h[i].p;
+			fill_window(r, 7, n, rep / 2, &s);
+			fill_diff(h, 7, n, rep / 2 + 1, &s);
+
+			o = outs_new(4 * (size_t)n);
+			int16_t *qa = (int16_t *)(void *)o.a, *qb = (int16_t *)(void *)o.b;
+			sc->dm_hq_diff(rows, n, g_first, qa, qa + n);
+			k.dm_hq_diff(rows, n, g_first, qb, qb + n);
+			outs_check(&o, "dm_hq_diff", n, rep);
+
+			o = outs_new(2 * (size_t)n);
+			sc->dm_hq_green(r[2].p, dh + 2, dv, n, g_first, (uint16_t *)(void *)o.a);
+			k.dm_hq_green(r[2].p, dh + 2, dv, n, g_first, (uint16_t *)(void *)o.b);
+			outs_check(&o, "dm_hq_green", n, rep);
+
+			o = outs_new(2 * (size_t)n);
+			sc->dm_hq_cross(rows, rows + 2, n, g_first, (uint16_t *)(void *)o.a);
+			k.dm_hq_cross(rows, rows + 2, n, g_first, (uint16_t *)(void *)o.b);
+			outs_check(&o, "dm_hq_cross", n, rep);
+
+			const uint16_t *const grn[5] = {r[2].p, r[3].p, r[4].p, r[5].p, r[6].p};
+			const uint16_t *const xr[3] = {r[6].p, r[5].p, r[0].p};
+
+			o = outs_new(6 * (size_t)n);
+			uint16_t *ua = (uint16_t *)(void *)o.a, *ub = (uint16_t *)(void *)o.b;
+			sc->dm_hq_rgb(rows, grn, xr, n, g_first, ua, ua + n, ua + 2 * n);
+			k.dm_hq_rgb(rows, grn, xr, n, g_first, ub, ub + n, ub + 2 * n);
+			outs_check(&o, "dm_hq_rgb", n, rep);
+		}
+	for (unsigned i = 0; i < 7; i++) {
+		free(r[i].mem);
+		free(h[i].mem);
+	}
+}
+
 static void yuv_coeffs(struct ph_isp_yuv *c, unsigned which, uint64_t *s)
 {
 	/* BT.601 full, BT.709 limited (as isp.c derives them), or random. */
@@ -513,7 +613,7 @@ static void frame_out_new(struct frame_out *f, uint32_t fourcc, unsigned w, unsi
 	plane_setup(&f->o, f->mem);
 }
 
-/* Develop @in with scalar and SIMD kernels, with 1 and 2 threads; all must agree. */
+/* Develop @in with scalar and SIMD kernels (with stats: 1 and 2 threads); all must agree. */
 static void compare_frame(const struct ph_isp_input *in, const struct ph_isp_params *p,
 			  const uint32_t *fourcc, const bool *bin, unsigned count, unsigned cs,
 			  bool stats)
@@ -537,7 +637,7 @@ static void compare_frame(const struct ph_isp_input *in, const struct ph_isp_par
 	assert_int_equal(ph_isp_set_impl(a, "scalar"), 0);
 	assert_int_equal(ph_isp_process(a, in, p, oref, count, &scfg, stats ? sr : NULL), 0);
 	ph_isp_free(a);
-	for (unsigned threads = 1; threads <= 2; threads++) {
+	for (unsigned threads = 1; threads <= (stats ? 2u : 1u); threads++) {
 		struct ph_isp *b = ph_isp_new(threads);
 
 		assert_non_null(b);
@@ -734,7 +834,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_select),	     cmocka_unit_test(test_unpack),
 		cmocka_unit_test(test_linearise),    cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_bin_ccm_tone), cmocka_unit_test(test_pack_yuv),
+		cmocka_unit_test(test_bin_ccm_tone), cmocka_unit_test(test_demosaic_fast),
+		cmocka_unit_test(test_demosaic_hq),  cmocka_unit_test(test_pack_yuv),
 		cmocka_unit_test(test_frames),	     cmocka_unit_test(test_frame_large),
 	};
 

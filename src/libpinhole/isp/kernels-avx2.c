@@ -2,10 +2,15 @@
 /*
  * AVX2 kernels, bit-exact with the scalar reference (kernels-scalar.c; the
  * arithmetic is in kernels.h). Every function carries target("avx2") so the
- * rest of the library keeps the baseline ISA; isp.c only picks this table
- * when the CPU (and OS) support AVX2. Each kernel runs whole vectors and
- * hands the last few pixels to the scalar kernel, so vector code never
- * reads or writes past n (nor past the end of an input line).
+ * rest of the library keeps the baseline ISA; isp.c only picks these
+ * kernels when the CPU (and OS) support AVX2. Each kernel runs whole
+ * vectors and hands the last few pixels to the scalar kernel: vector code
+ * writes nothing past n, reads nothing past the end of an input line, and
+ * reads padded rows (demosaic) only within the mirrored samples.
+ *
+ * Measured on the development machine (AMD EPYC, AVX-512 present): the
+ * AVX-512 gathers were slower than these AVX2 ones for the tone LUTs, so
+ * there is no AVX-512 table yet (ph_isp_set_impl("avx512") is -ENOTSUP).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -341,6 +346,362 @@ AVX2 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1,
 		SC.stats(raw0 + 2 * q, raw1 + 2 * q, &t, zones, hist);
 	}
 	return n;
+}
+
+/* ---- demosaic ----------------------------------------------------------------------------- */
+
+AVX2 static inline __m256i ld16(const uint16_t *p)
+{
+	return _mm256_loadu_si256((const __m256i *)p);
+}
+
+/* (a + b + c + d + 2) >> 2; the sum of 14-bit values fits uint16. */
+AVX2 static inline __m256i avg4(__m256i a, __m256i b, __m256i c, __m256i d)
+{
+	__m256i s = _mm256_add_epi16(_mm256_add_epi16(a, b), _mm256_add_epi16(c, d));
+
+	return _mm256_srli_epi16(_mm256_add_epi16(s, _mm256_set1_epi16(2)), 2);
+}
+
+AVX2 static inline __m256i clamp_r(__m256i v, __m256i lo, __m256i hi)
+{
+	return _mm256_min_epi16(_mm256_max_epi16(v, lo), hi);
+}
+
+/*
+ * FAST: both the C-site and the G-site formulas on 16 columns, in int16
+ * (kernels.h bounds every intermediate by 30719), then a blend by column
+ * parity.
+ */
+AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_first,
+			       uint16_t *c, uint16_t *g, uint16_t *o)
+{
+	const uint16_t *u2 = rows[0], *u1 = rows[1], *m = rows[2], *d1 = rows[3], *d2 = rows[4];
+	/* The green lanes (x is even at every vector's start). */
+	const __m256i green = _mm256_set1_epi32(g_first ? (int)0xffff0000u : 0xffff);
+	unsigned x = 0;
+
+	for (; x + 16 <= n; x += 16) {
+		__m256i p = ld16(m + x), nn = ld16(u1 + x), ss = ld16(d1 + x);
+		__m256i ww = ld16(m + x - 1), ee = ld16(m + x + 1);
+		__m256i nw = ld16(u1 + x - 1), ne = ld16(u1 + x + 1);
+		__m256i sw = ld16(d1 + x - 1), se = ld16(d1 + x + 1);
+		__m256i n2 = ld16(u2 + x), s2 = ld16(d2 + x), w2 = ld16(m + x - 2),
+			e2 = ld16(m + x + 2);
+		__m256i diag = avg4(nw, ne, sw, se);
+		__m256i dlo = _mm256_min_epi16(_mm256_min_epi16(nw, ne), _mm256_min_epi16(sw, se));
+		__m256i dhi = _mm256_max_epi16(_mm256_max_epi16(nw, ne), _mm256_max_epi16(sw, se));
+		__m256i ns_lo = _mm256_min_epi16(nn, ss), ns_hi = _mm256_max_epi16(nn, ss);
+		__m256i we_lo = _mm256_min_epi16(ww, ee), we_hi = _mm256_max_epi16(ww, ee);
+
+		/* C sites */
+		__m256i h = _mm256_srai_epi16(_mm256_sub_epi16(p, avg4(n2, s2, w2, e2)), 1);
+		__m256i gc =
+			clamp_r(_mm256_add_epi16(avg4(nn, ss, ww, ee), h),
+				_mm256_min_epi16(ns_lo, we_lo), _mm256_max_epi16(ns_hi, we_hi));
+		__m256i oc = clamp_r(
+			_mm256_add_epi16(_mm256_add_epi16(diag, h), _mm256_srai_epi16(h, 1)), dlo,
+			dhi);
+
+		/* G sites */
+		__m256i e = _mm256_srai_epi16(_mm256_sub_epi16(p, diag), 1);
+		__m256i fh = _mm256_sub_epi16(p, _mm256_avg_epu16(w2, e2));
+		__m256i fv = _mm256_sub_epi16(p, _mm256_avg_epu16(n2, s2));
+		__m256i cg = _mm256_add_epi16(_mm256_add_epi16(_mm256_avg_epu16(ww, ee), e),
+					      _mm256_srai_epi16(fh, 2));
+		__m256i og = _mm256_add_epi16(_mm256_add_epi16(_mm256_avg_epu16(nn, ss), e),
+					      _mm256_srai_epi16(fv, 2));
+
+		cg = clamp_r(_mm256_sub_epi16(cg, _mm256_srai_epi16(fv, 3)), we_lo, we_hi);
+		og = clamp_r(_mm256_sub_epi16(og, _mm256_srai_epi16(fh, 3)), ns_lo, ns_hi);
+
+		_mm256_storeu_si256((__m256i *)(c + x), _mm256_blendv_epi8(p, cg, green));
+		_mm256_storeu_si256((__m256i *)(g + x), _mm256_blendv_epi8(gc, p, green));
+		_mm256_storeu_si256((__m256i *)(o + x), _mm256_blendv_epi8(oc, og, green));
+	}
+	if (x < n) {
+		const uint16_t *const r[5] = {u2 + x, u1 + x, m + x, d1 + x, d2 + x};
+
+		SC.demosaic_fast(r, n - x, g_first, c + x, g + x, o + x);
+	}
+}
+
+/*
+ * HQ stages. Integer parts exactly as the scalar kernels, floats in the
+ * same IEEE operations in the same order (no FMA: this file does not
+ * enable it), rne by cvtps2dq. The stages that compute at one column
+ * parity P take 16 columns, move the P columns' 16-bit values to 8 int32
+ * lanes (sel) and put the 8 results back into their columns (put).
+ */
+#define HQ_EPS 32 /* EPS of kernels.h */
+
+struct parity {
+	__m128i up;   /* shift left before the arithmetic shift right by 16: selects P */
+	__m128i pl;   /* shift left that places a result in the P half of a 32-bit lane */
+	__m256i keep; /* the other parity's halves */
+};
+
+AVX2 static inline struct parity parity_of(unsigned p)
+{
+	struct parity r;
+
+	r.up = _mm_cvtsi32_si128(p ? 0 : 16);
+	r.pl = _mm_cvtsi32_si128(p ? 16 : 0);
+	r.keep = _mm256_set1_epi32(p ? 0xffff : (int)0xffff0000u);
+	return r;
+}
+
+AVX2 static inline __m256i sel(const struct parity *p, __m256i v)
+{
+	return _mm256_srai_epi32(_mm256_sll_epi32(v, p->up), 16);
+}
+
+AVX2 static inline __m256i sel_ld(const struct parity *p, const void *v)
+{
+	return sel(p, _mm256_loadu_si256((const __m256i *)v));
+}
+
+/* @r (0..WMAX in 8 int32 lanes) into the P columns, the others from @base. */
+AVX2 static inline __m256i put(const struct parity *p, __m256i base, __m256i r)
+{
+	return _mm256_or_si256(_mm256_and_si256(base, p->keep), _mm256_sll_epi32(r, p->pl));
+}
+
+AVX2 static inline __m256i clamp_w32(__m256i v)
+{
+	return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_setzero_si256()),
+				_mm256_set1_epi32(PH_ISP_WMAX));
+}
+
+/* |a - b| of 16-bit lanes whose difference fits int16. */
+AVX2 static inline __m256i absdiff16(__m256i a, __m256i b)
+{
+	return _mm256_abs_epi16(_mm256_sub_epi16(a, b));
+}
+
+AVX2 static inline __m256i absdiff32(__m256i a, __m256i b)
+{
+	return _mm256_abs_epi32(_mm256_sub_epi32(a, b));
+}
+
+AVX2 static void dm_hq_diff(const uint16_t *const rows[5], unsigned n, unsigned g_first,
+			    int16_t *dh, int16_t *dv)
+{
+	const uint16_t *u2 = rows[0], *u1 = rows[1], *m = rows[2], *d1 = rows[3], *d2 = rows[4];
+	/* -1 at the green lanes, +1 at the others. */
+	const __m256i sign = _mm256_set1_epi32(g_first ? (int)0xffff0001u : 0x0001ffff);
+	unsigned x = 0;
+
+	for (; x + 16 <= n; x += 16) {
+		__m256i p = ld16(m + x);
+		__m256i ah = _mm256_avg_epu16(ld16(m + x - 1), ld16(m + x + 1));
+		__m256i bh = _mm256_avg_epu16(ld16(m + x - 2), ld16(m + x + 2));
+		__m256i av = _mm256_avg_epu16(ld16(u1 + x), ld16(d1 + x));
+		__m256i bv = _mm256_avg_epu16(ld16(u2 + x), ld16(d2 + x));
+		__m256i h = _mm256_sub_epi16(ah, _mm256_avg_epu16(p, bh));
+		__m256i v = _mm256_sub_epi16(av, _mm256_avg_epu16(p, bv));
+
+		_mm256_storeu_si256((__m256i *)(dh + x), _mm256_sign_epi16(h, sign));
+		_mm256_storeu_si256((__m256i *)(dv + x), _mm256_sign_epi16(v, sign));
+	}
+	if (x < n) {
+		const uint16_t *const r[5] = {u2 + x, u1 + x, m + x, d1 + x, d2 + x};
+
+		SC.dm_hq_diff(r, n - x, g_first, dh + x, dv + x);
+	}
+}
+
+/* madd multipliers: the low (even) lane of each pair, and both lanes summed. */
+#define MADD_LO	  0x00000001
+#define MADD_BOTH 0x00010001
+
+/*
+ * Green at the C sites. With b = x + (C parity), the C sites are b + 2j:
+ * every load is relative to b and madd with (1, 0) takes lane 2j, with
+ * (1, 1) sums lanes 2j and 2j + 1, so the 3-wide gradient sums need no
+ * shifts. Loads reach b - 3 .. b + 18 <= n + 3: inside the mirrored pad.
+ */
+AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
+			     const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g)
+{
+	const unsigned pc = g_first ^ 1;
+	const struct parity par = parity_of(pc);
+	const __m256i lo = _mm256_set1_epi32(MADD_LO), both = _mm256_set1_epi32(MADD_BOTH);
+	const __m256i k_22_36 = _mm256_set1_epi32(pair16(22, 36));
+	const __m256i k_36_22 = _mm256_set1_epi32(pair16(36, 22));
+	const __m256i k6 = _mm256_set1_epi32(6), k22 = _mm256_set1_epi32(22);
+	const __m256i k36 = _mm256_set1_epi32(36);
+	const __m256i eps = _mm256_set1_epi32(HQ_EPS), r32 = _mm256_set1_epi32(32);
+	const __m256 one = _mm256_set1_ps(1.0f);
+	unsigned x = 0;
+
+#define LDI(p)	   _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define MADD(v, k) _mm256_madd_epi16(v, k)
+	for (; x + 16 <= n; x += 16) {
+		const ptrdiff_t b = (ptrdiff_t)(x + pc);
+		__m256i sw = _mm256_setzero_si256(), se = sw, sn = sw, ss = sw;
+
+		for (int a = 0; a < 3; a++) {
+			const int16_t *hr = dh[a] + b;
+			__m256i hm3 = LDI(hr - 3), hm1 = LDI(hr - 1), hp1 = LDI(hr + 1);
+			__m256i hp3 = LDI(hr + 3);
+			__m256i dm2 = absdiff16(hm3, hm1), d0 = absdiff16(hm1, hp1);
+			__m256i dp2 = absdiff16(hp1, hp3);
+
+			sw = _mm256_add_epi32(sw, _mm256_add_epi32(MADD(dm2, both), MADD(d0, lo)));
+			se = _mm256_add_epi32(se, _mm256_add_epi32(MADD(d0, both), MADD(dp2, lo)));
+		}
+		for (int r = 0; r < 5; r++) {
+			__m256i em = absdiff16(LDI(dv[r] + b - 1), LDI(dv[r + 2] + b - 1));
+			__m256i ep = absdiff16(LDI(dv[r] + b + 1), LDI(dv[r + 2] + b + 1));
+			__m256i e = _mm256_add_epi32(MADD(em, both), MADD(ep, lo));
+
+			if (r <= 2)
+				sn = _mm256_add_epi32(sn, e);
+			if (r >= 2)
+				ss = _mm256_add_epi32(ss, e);
+		}
+
+		const int16_t *h0 = dh[1] + b;
+		__m256i ew = _mm256_add_epi32(MADD(LDI(h0 - 1), k_22_36), MADD(LDI(h0 - 2), k6));
+		__m256i ee = _mm256_add_epi32(MADD(LDI(h0), k_36_22), MADD(LDI(h0 + 2), k6));
+		__m256i c36 = _mm256_mullo_epi32(MADD(LDI(dv[3] + b), lo), k36);
+		__m256i en = _mm256_add_epi32(
+			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[2] + b), lo), k22)),
+			_mm256_mullo_epi32(MADD(LDI(dv[1] + b), lo), k6));
+		__m256i es = _mm256_add_epi32(
+			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k22)),
+			_mm256_mullo_epi32(MADD(LDI(dv[5] + b), lo), k6));
+		__m256 tn = _mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps));
+		__m256 ts = _mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps));
+		__m256 tw = _mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps));
+		__m256 te = _mm256_cvtepi32_ps(_mm256_add_epi32(se, eps));
+		__m256 wn = _mm256_div_ps(one, _mm256_mul_ps(tn, tn));
+		__m256 ws = _mm256_div_ps(one, _mm256_mul_ps(ts, ts));
+		__m256 ww = _mm256_div_ps(one, _mm256_mul_ps(tw, tw));
+		__m256 we = _mm256_div_ps(one, _mm256_mul_ps(te, te));
+		__m256 num =
+			_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(wn, _mm256_cvtepi32_ps(en)),
+						    _mm256_mul_ps(ws, _mm256_cvtepi32_ps(es))),
+				      _mm256_add_ps(_mm256_mul_ps(ww, _mm256_cvtepi32_ps(ew)),
+						    _mm256_mul_ps(we, _mm256_cvtepi32_ps(ee))));
+		__m256 den = _mm256_add_ps(_mm256_add_ps(wn, ws), _mm256_add_ps(ww, we));
+		__m256i d = _mm256_cvtps_epi32(_mm256_div_ps(num, den));
+		__m256i gv = _mm256_add_epi32(_mm256_slli_epi32(MADD(LDI(m + b), lo), 6), d);
+
+		gv = clamp_w32(_mm256_srai_epi32(_mm256_add_epi32(gv, r32), 6));
+		_mm256_storeu_si256((__m256i *)(g + x), put(&par, LDI(m + x), gv));
+	}
+#undef LDI
+#undef MADD
+	if (x < n) {
+		const int16_t *const h3[3] = {dh[0] + x, dh[1] + x, dh[2] + x};
+		const int16_t *const v7[7] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
+					      dv[4] + x, dv[5] + x, dv[6] + x};
+
+		SC.dm_hq_green(m + x, h3, v7, n - x, g_first, g + x);
+	}
+}
+
+/* rne(((float)da * (float)tb + (float)db * (float)ta) / (2.0f * (float)(ta + tb))). */
+AVX2 static inline __m256i pair_blend(__m256i da, __m256i db, __m256i ta, __m256i tb)
+{
+	__m256 num = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(da), _mm256_cvtepi32_ps(tb)),
+				   _mm256_mul_ps(_mm256_cvtepi32_ps(db), _mm256_cvtepi32_ps(ta)));
+	__m256 den =
+		_mm256_mul_ps(_mm256_set1_ps(2.0f), _mm256_cvtepi32_ps(_mm256_add_epi32(ta, tb)));
+
+	return _mm256_cvtps_epi32(_mm256_div_ps(num, den));
+}
+
+AVX2 static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *const grn[3],
+			     unsigned n, unsigned g_first, uint16_t *xo)
+{
+	const struct parity pc = parity_of(g_first ^ 1);
+	const uint16_t *mu = rows[0], *md = rows[2], *gu = grn[0], *g0 = grn[1], *gd = grn[2];
+	const __m256i eps = _mm256_set1_epi32(HQ_EPS);
+	unsigned x = 0;
+
+	for (; x + 16 <= n; x += 16) {
+		__m256i gc = sel_ld(&pc, g0 + x), gc2 = _mm256_add_epi32(gc, gc);
+		__m256i mul = sel_ld(&pc, mu + x - 1), mur = sel_ld(&pc, mu + x + 1);
+		__m256i mdl = sel_ld(&pc, md + x - 1), mdr = sel_ld(&pc, md + x + 1);
+		__m256i gul = sel_ld(&pc, gu + x - 1), gur = sel_ld(&pc, gu + x + 1);
+		__m256i gdl = sel_ld(&pc, gd + x - 1), gdr = sel_ld(&pc, gd + x + 1);
+		__m256i da =
+			_mm256_add_epi32(_mm256_sub_epi32(gul, mul), _mm256_sub_epi32(gdr, mdr));
+		__m256i db =
+			_mm256_add_epi32(_mm256_sub_epi32(gur, mur), _mm256_sub_epi32(gdl, mdl));
+		__m256i ta = _mm256_add_epi32(
+			_mm256_add_epi32(eps, absdiff32(mul, mdr)),
+			_mm256_abs_epi32(_mm256_sub_epi32(_mm256_sub_epi32(gc2, gul), gdr)));
+		__m256i tb = _mm256_add_epi32(
+			_mm256_add_epi32(eps, absdiff32(mur, mdl)),
+			_mm256_abs_epi32(_mm256_sub_epi32(_mm256_sub_epi32(gc2, gur), gdl)));
+		__m256i v = clamp_w32(_mm256_sub_epi32(gc, pair_blend(da, db, ta, tb)));
+
+		_mm256_storeu_si256((__m256i *)(xo + x), put(&pc, _mm256_setzero_si256(), v));
+	}
+	if (x < n) {
+		const uint16_t *const r3[3] = {mu + x, rows[1] + x, md + x};
+		const uint16_t *const g3[3] = {gu + x, g0 + x, gd + x};
+
+		SC.dm_hq_cross(r3, g3, n - x, g_first, xo + x);
+	}
+}
+
+AVX2 static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const grn[5],
+			   const uint16_t *const xr[3], unsigned n, unsigned g_first, uint16_t *c,
+			   uint16_t *g, uint16_t *o)
+{
+	const struct parity pg = parity_of(g_first);
+	const uint16_t *mu = rows[0], *m = rows[1], *md = rows[2];
+	const uint16_t *gu2 = grn[0], *gu = grn[1], *g0 = grn[2], *gd = grn[3], *gd2 = grn[4];
+	const uint16_t *xu = xr[0], *x0 = xr[1], *xd = xr[2];
+	const __m256i eps = _mm256_set1_epi32(HQ_EPS);
+	unsigned x = 0;
+
+	for (; x + 16 <= n; x += 16) {
+		__m256i graw = ld16(g0 + x);
+		__m256i gc = sel(&pg, graw), gc2 = _mm256_add_epi32(gc, gc);
+		__m256i vu = sel_ld(&pg, gu + x), vd = sel_ld(&pg, gd + x);
+		__m256i gl = sel_ld(&pg, g0 + x - 1), gr = sel_ld(&pg, g0 + x + 1);
+		__m256i gv = _mm256_add_epi32(absdiff32(vu, vd),
+					      _mm256_abs_epi32(_mm256_sub_epi32(
+						      _mm256_sub_epi32(gc2, sel_ld(&pg, gu2 + x)),
+						      sel_ld(&pg, gd2 + x))));
+		__m256i gh = _mm256_add_epi32(
+			absdiff32(gl, gr), _mm256_abs_epi32(_mm256_sub_epi32(
+						   _mm256_sub_epi32(gc2, sel_ld(&pg, g0 + x - 2)),
+						   sel_ld(&pg, g0 + x + 2))));
+		__m256i xu0 = sel_ld(&pg, xu + x), xd0 = sel_ld(&pg, xd + x);
+		__m256i xl = sel_ld(&pg, x0 + x - 1), xrr = sel_ld(&pg, x0 + x + 1);
+		__m256i ml = sel_ld(&pg, m + x - 1), mr = sel_ld(&pg, m + x + 1);
+		__m256i mu0 = sel_ld(&pg, mu + x), md0 = sel_ld(&pg, md + x);
+		__m256i tcv = _mm256_add_epi32(_mm256_add_epi32(eps, gv), absdiff32(xu0, xd0));
+		__m256i tch = _mm256_add_epi32(_mm256_add_epi32(eps, gh), absdiff32(ml, mr));
+		__m256i tov = _mm256_add_epi32(_mm256_add_epi32(eps, gv), absdiff32(mu0, md0));
+		__m256i toh = _mm256_add_epi32(_mm256_add_epi32(eps, gh), absdiff32(xl, xrr));
+		__m256i dcv =
+			_mm256_add_epi32(_mm256_sub_epi32(vu, xu0), _mm256_sub_epi32(vd, xd0));
+		__m256i dch = _mm256_add_epi32(_mm256_sub_epi32(gl, ml), _mm256_sub_epi32(gr, mr));
+		__m256i dov =
+			_mm256_add_epi32(_mm256_sub_epi32(vu, mu0), _mm256_sub_epi32(vd, md0));
+		__m256i doh = _mm256_add_epi32(_mm256_sub_epi32(gl, xl), _mm256_sub_epi32(gr, xrr));
+		__m256i cv = clamp_w32(_mm256_sub_epi32(gc, pair_blend(dcv, dch, tcv, tch)));
+		__m256i ov = clamp_w32(_mm256_sub_epi32(gc, pair_blend(dov, doh, tov, toh)));
+
+		_mm256_storeu_si256((__m256i *)(c + x), put(&pg, ld16(m + x), cv));
+		_mm256_storeu_si256((__m256i *)(g + x), graw);
+		_mm256_storeu_si256((__m256i *)(o + x), put(&pg, ld16(x0 + x), ov));
+	}
+	if (x < n) {
+		const uint16_t *const r3[3] = {mu + x, m + x, md + x};
+		const uint16_t *const g5[5] = {gu2 + x, gu + x, g0 + x, gd + x, gd2 + x};
+		const uint16_t *const x3[3] = {xu + x, x0 + x, xd + x};
+
+		SC.dm_hq_rgb(r3, g5, x3, n - x, g_first, c + x, g + x, o + x);
+	}
 }
 
 /* ---- binning ------------------------------------------------------------------------------ */
@@ -774,7 +1135,7 @@ AVX2 static void uyvy(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsi
 
 void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 {
-	*k = ph_isp_kernels_scalar; /* what is not here yet: the demosaic */
+	*k = ph_isp_kernels_scalar; /* any kernel not below stays scalar */
 	k->name = "avx2";
 	k->unpack[PH_ISP_UNPACK_8] = unpack_8;
 	k->unpack[PH_ISP_UNPACK_16] = unpack_16;
@@ -783,6 +1144,11 @@ void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 	k->linearise = linearise;
 	k->linearise_lsc = linearise_lsc;
 	k->stats = stats;
+	k->demosaic_fast = demosaic_fast;
+	k->dm_hq_diff = dm_hq_diff;
+	k->dm_hq_green = dm_hq_green;
+	k->dm_hq_cross = dm_hq_cross;
+	k->dm_hq_rgb = dm_hq_rgb;
 	k->bin2x2 = bin2x2;
 	k->ccm = ccm;
 	k->tone8 = tone8;
