@@ -60,3 +60,6 @@ int cli_format_list_value(const struct ph_control_list *list, uint32_t id, char 
 
 /* Strictly parse an unsigned decimal number. @return 0 or -EINVAL. */
 int cli_parse_uint(const char *text, uint32_t max, uint32_t *out);
+
+/* Parse "WxH", each 1 to 16384. @return 0 or -EINVAL. */
+int cli_parse_size(const char *text, uint32_t *width, uint32_t *height);

@@ -150,3 +150,22 @@ int cli_parse_uint(const char *text, uint32_t max, uint32_t *out)
 	*out = (uint32_t)value;
 	return 0;
 }
+
+int cli_parse_size(const char *text, uint32_t *width, uint32_t *height)
+{
+	const char *x = strchr(text, 'x');
+	char buf[16];
+	size_t n;
+
+	if (!x)
+		return -EINVAL;
+	n = (size_t)(x - text);
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	if (cli_parse_uint(buf, 16384, width) || cli_parse_uint(x + 1, 16384, height) || !*width ||
+	    !*height)
+		return -EINVAL;
+	return 0;
+}

@@ -70,26 +70,6 @@ static uint64_t min_stride(const struct ph_format_info *info, uint32_t width)
 	return ((uint64_t)width * info->bits_per_pixel + 7) / 8;
 }
 
-/* Parse "WxH". */
-static int parse_size(const char *text, uint32_t *width, uint32_t *height)
-{
-	const char *x = strchr(text, 'x');
-	char buf[16];
-	size_t n;
-
-	if (!x)
-		return -EINVAL;
-	n = (size_t)(x - text);
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	if (cli_parse_uint(buf, 16384, width) || cli_parse_uint(x + 1, 16384, height) || !*width ||
-	    !*height)
-		return -EINVAL;
-	return 0;
-}
-
 /* Strictly parse a finite float in [min, max]. */
 static int parse_float(const char *text, float min, float max, float *out)
 {
@@ -208,7 +188,7 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 			format = optarg;
 			break;
 		case 's':
-			if (parse_size(optarg, &opts->width, &opts->height))
+			if (cli_parse_size(optarg, &opts->width, &opts->height))
 				return cli_usage_error("develop",
 						       "invalid size '%s' (expected WIDTHxHEIGHT, "
 						       "1 to 16384 each)",

@@ -9,25 +9,6 @@
 #include "cli.h"
 #include "options.h"
 
-/* Parse "WxH". */
-static int parse_size(const char *text, uint32_t *width, uint32_t *height)
-{
-	const char *x = strchr(text, 'x');
-	char buf[16];
-	size_t n;
-
-	if (!x)
-		return -EINVAL;
-	n = (size_t)(x - text);
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	if (cli_parse_uint(buf, 65535, width) || cli_parse_uint(x + 1, 65535, height))
-		return -EINVAL;
-	return 0;
-}
-
 int parse_stream_spec(const char *text, struct stream_spec *spec, char *err, size_t err_size)
 {
 	char *copy = strdup(text);
@@ -72,8 +53,7 @@ int parse_stream_spec(const char *text, struct stream_spec *spec, char *err, siz
 				ret = -EINVAL;
 			}
 		} else if (!strcmp(item, "size")) {
-			if (parse_size(value, &spec->width, &spec->height) || !spec->width ||
-			    !spec->height) {
+			if (cli_parse_size(value, &spec->width, &spec->height)) {
 				snprintf(err, err_size, "invalid size '%s' (expected WIDTHxHEIGHT)",
 					 value);
 				ret = -EINVAL;
