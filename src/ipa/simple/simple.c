@@ -12,7 +12,10 @@
  *   corrections are damped and corrections under 2% ignored. The total is
  *   split into exposure first (up to the frame length allowed by
  *   FrameDurationLimits), then analogue gain. The gain is written so that
- *   it lands on the same frame as the exposure it goes with.
+ *   it lands on the same frame as the exposure it goes with. Controls:
+ *   AeMeteringMode, ExposureValue (target x 2^EV), AeFlickerMode 1 with
+ *   AeFlickerPeriod (exposures of at least one period become whole
+ *   periods; gain makes up the rest).
  * - AWB: grey world over the zones that are neither clipped nor very dark
  *   and whose colour lies near the tuning's colour temperature curve,
  *   refined around the first estimate, projected onto the curve: gains and
@@ -45,6 +48,19 @@ struct applied {
 	float ct;
 	float ccm[9];
 	float brightness, contrast, saturation;
+	/* AE settings the frame's exposure was decided under (the request's) */
+	int32_t metering, flicker_mode, flicker_period_us;
+	float ev;
+};
+
+/* AeMeteringMode values (controls.yaml) and the tuning's ae_metering values. */
+enum {
+	METERING_CONTROL_CENTRE = 0,
+	METERING_CONTROL_SPOT = 1,
+	METERING_CONTROL_MATRIX = 2,
+	METERING_TUNING_CENTRE = 0,
+	METERING_TUNING_MATRIX = 1,
+	METERING_TUNING_SPOT = 2,
 };
 
 struct ph_ipa_context {
@@ -65,6 +81,10 @@ struct ph_ipa_context {
 	uint64_t pending_gain_frame;
 	double pending_gain_value;
 	float lux;
+	uint32_t metering;	   /* zone weights, as the tuning's ae_metering */
+	bool flicker;		   /* AeFlickerMode manual */
+	int32_t flicker_period_us; /* AeFlickerPeriod */
+	float ev;		   /* ExposureValue, stops */
 
 	/* AWB */
 	bool awb_auto;
@@ -232,6 +252,8 @@ static struct ph_ipa_context *simple_init(const struct ph_ipa_init_info *info)
 	c->brightness = 0.0f;
 	c->contrast = 1.0f;
 	c->saturation = 1.0f;
+	c->metering = c->tuning.ae_metering;
+	c->flicker_period_us = 10000; /* 50 Hz mains */
 	set_ct(c, c->tuning.awb_default_ct);
 	ipa_log(c, PH_IPA_LOG_DEBUG, "simple: %s, tuning %s%s\n", c->sensor.model, c->tuning.sensor,
 		c->tuning.calibrated ? "" : " (uncalibrated)");
@@ -333,6 +355,22 @@ static void take_controls(struct ph_ipa_context *c, const struct ph_ipa_controls
 		case PH_CONTROL_SATURATION:
 			c->saturation = v->f[0];
 			break;
+		case PH_CONTROL_AE_METERING_MODE:
+			c->metering = v->i32[0] == METERING_CONTROL_SPOT ? METERING_TUNING_SPOT
+				      : v->i32[0] == METERING_CONTROL_MATRIX
+					      ? METERING_TUNING_MATRIX
+					      : METERING_TUNING_CENTRE;
+			break;
+		case PH_CONTROL_AE_FLICKER_MODE:
+			c->flicker = v->i32[0] == 1;
+			break;
+		case PH_CONTROL_AE_FLICKER_PERIOD:
+			if (v->i32[0] > 0)
+				c->flicker_period_us = v->i32[0];
+			break;
+		case PH_CONTROL_EXPOSURE_VALUE:
+			c->ev = (float)clampd(v->f[0], -8.0, 8.0);
+			break;
 		default:
 			break;
 		}
@@ -405,9 +443,25 @@ static void split_exposure(struct ph_ipa_context *c, double *exposure, double *g
 		double want =
 			c->desired_total / (c->gain_auto ? c->sensor.min_gain : c->manual_gain);
 
-		e = clampd(want, c->sensor.min_exposure_us, max_exposure(c));
-		/* Whole lines, rounded down (gain makes up the rest), at least one. */
-		e = floor(e / line + 1e-6) * line;
+		double max = max_exposure(c);
+
+		e = clampd(want, c->sensor.min_exposure_us, max);
+		if (c->flicker && c->flicker_period_us > 0 && e >= c->flicker_period_us) {
+			/*
+			 * Flicker: a whole number of periods of the light's
+			 * intensity (twice the mains frequency), to the nearest
+			 * line; the gain makes up the rest.
+			 */
+			double p = c->flicker_period_us;
+
+			e = floor(e / p + 1e-6) * p;
+			e = round(e / line) * line;
+			if (e > max)
+				e -= line;
+		} else {
+			/* Whole lines, rounded down (gain makes up the rest). */
+			e = floor(e / line + 1e-6) * line;
+		}
 		if (e < line)
 			e = line;
 	} else {
@@ -481,6 +535,12 @@ static int simple_prepare(struct ph_ipa_context *c, uint64_t frame, struct ph_ip
 		.brightness = c->brightness,
 		.contrast = c->contrast,
 		.saturation = c->saturation,
+		.metering = c->metering == METERING_TUNING_SPOT	    ? METERING_CONTROL_SPOT
+			    : c->metering == METERING_TUNING_MATRIX ? METERING_CONTROL_MATRIX
+								    : METERING_CONTROL_CENTRE,
+		.flicker_mode = c->flicker ? 1 : 0,
+		.flicker_period_us = c->flicker_period_us,
+		.ev = c->ev,
 	};
 	memcpy(a->ccm, c->ccm, sizeof(a->ccm));
 	return 0;
@@ -519,7 +579,7 @@ static double meter(const struct ph_ipa_context *c, const struct ph_ipa_stats *s
 
 			if (n == 0)
 				continue;
-			w = zone_weight(c->tuning.ae_metering, zx, zy, s->zones_x, s->zones_y);
+			w = zone_weight(c->metering, zx, zy, s->zones_x, s->zones_y);
 			y = (0.299 * gains[0] * (double)z->sum_r + 0.587 * (double)z->sum_g +
 			     0.114 * gains[1] * (double)z->sum_b) /
 				    full +
@@ -545,7 +605,9 @@ static void run_ae(struct ph_ipa_context *c, const struct ph_ipa_frame_info *tak
 		return;
 	if (total <= 0)
 		return;
-	factor = y > 1e-4 ? c->tuning.ae_target / y : 16.0;
+	/* ExposureValue: the target scaled by 2^EV. */
+	target = c->tuning.ae_target * exp2(c->ev);
+	factor = y > 1e-4 ? target / y : 16.0;
 	factor = clampd(factor, 1.0 / 16, 16.0);
 	/* Highlight guard. */
 	if (sat_frac > 0.03 && factor > 1.0)
@@ -723,6 +785,10 @@ static int simple_process_stats(struct ph_ipa_context *c, uint64_t frame,
 		add_control(md, PH_CONTROL_BRIGHTNESS, val_f(a->brightness));
 		add_control(md, PH_CONTROL_CONTRAST, val_f(a->contrast));
 		add_control(md, PH_CONTROL_SATURATION, val_f(a->saturation));
+		add_control(md, PH_CONTROL_AE_METERING_MODE, val_i32(a->metering));
+		add_control(md, PH_CONTROL_AE_FLICKER_MODE, val_i32(a->flicker_mode));
+		add_control(md, PH_CONTROL_AE_FLICKER_PERIOD, val_i32(a->flicker_period_us));
+		add_control(md, PH_CONTROL_EXPOSURE_VALUE, val_f(a->ev));
 	}
 	if (c->lux > 0)
 		add_control(md, PH_CONTROL_LUX, val_f(c->lux));

@@ -21,6 +21,7 @@
 
 #include "core/internal.h"
 #include "ipa/ipa.h"
+#include "pipeline/virtual/virtual.h"
 #include "isp/isp.h"
 #include "pipeline/virtual/sim.h"
 
@@ -1307,7 +1308,43 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	if (!ret)
 		ret = add_control(cam, PH_CONTROL_COLOUR_TEMPERATURE, ph_control_value_int32(1500),
 				  ph_control_value_int32(15000), ph_control_value_int32(5000));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_METERING_MODE, ph_control_value_int32(0),
+				  ph_control_value_int32(2), ph_control_value_int32(0));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_FLICKER_MODE, ph_control_value_int32(0),
+				  ph_control_value_int32(1), ph_control_value_int32(0));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_FLICKER_PERIOD, ph_control_value_int32(100),
+				  ph_control_value_int32(1000000), ph_control_value_int32(10000));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_EXPOSURE_VALUE, ph_control_value_float(-8.0f),
+				  ph_control_value_float(8.0f), ph_control_value_float(0.0f));
 	return ret;
+}
+
+int ph_virtual_set_scene_lux(struct ph_camera *cam, float lux)
+{
+	struct virtual_camera *vc;
+	struct ph_sim_params mode;
+	struct ph_sim_scene *scene;
+
+	if (!cam || cam->ops != &virtual_ops || !(lux >= 0.01f && lux <= 1e6f))
+		return -EINVAL;
+	vc = cam->priv;
+	vc->opt.sim.lux = lux;
+	if (!vc->scene)
+		return 0; /* the first configure builds it */
+	/* Frames are rendered on the context's thread, as this is called: swap the scene. */
+	mode = vc->opt.sim;
+	mode.width = vc->mode_width;
+	mode.height = vc->mode_height;
+	scene = ph_sim_scene_new(&mode);
+	if (!scene)
+		return -ENOMEM;
+	ph_sim_scene_free(vc->scene);
+	vc->scene = scene;
+	return 0;
 }
 
 int ph_pipeline_virtual_match(struct ph_context *ctx)
