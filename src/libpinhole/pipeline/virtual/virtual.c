@@ -25,8 +25,11 @@
 #include "isp/isp.h"
 #include "pipeline/virtual/sim.h"
 
-#define EXPOSURE_DELAY	      2 /* frames from writing exposure to a frame taken with it */
+/* Frames from writing exposure or gain to a frame taken with it, for a
+ * sensor the sensor database does not know; MAX_DELAY bounds any. */
+#define EXPOSURE_DELAY	      2
 #define GAIN_DELAY	      1
+#define MAX_DELAY	      4
 #define VBLANK_MIN_LINES      20 /* lines of vertical blanking at the fastest frame rate */
 #define EXPOSURE_MARGIN_LINES 4
 #define MAX_CATCH_UP	      4 /* late frames rendered at once before the rest count as dropped */
@@ -48,16 +51,20 @@ struct delayed {
 	double value;
 };
 
-/* Sensor registers with a write pipeline of depth EXPOSURE_DELAY. */
+/* Sensor registers with a write pipeline up to MAX_DELAY deep. */
 struct delayed_control {
 	double current;
-	struct delayed queue[EXPOSURE_DELAY + 1];
+	struct delayed queue[MAX_DELAY + 1];
 	unsigned count;
 };
 
 struct virtual_camera {
 	struct ph_camera *camera;
 	struct virtual_options opt;
+	/* The modelled sensor's entry in the sensor database (shared with the
+	 * IPA), or NULL: control delays, gain codes, pixel size. */
+	const struct ph_sensor_db_entry *sensor;
+	unsigned exposure_delay, gain_delay;
 	struct ph_sim_scene *scene;
 	int timer_fd;
 	struct ph_source *source;
@@ -93,7 +100,7 @@ static void delayed_set(struct delayed_control *dc, uint64_t from, double value)
 	/* A later write overrides queued ones that would take effect no earlier. */
 	while (dc->count && dc->queue[dc->count - 1].from >= from)
 		dc->count--;
-	if (dc->count == EXPOSURE_DELAY + 1) {
+	if (dc->count == MAX_DELAY + 1) {
 		dc->current = dc->queue[0].value;
 		memmove(dc->queue, dc->queue + 1, --dc->count * sizeof(dc->queue[0]));
 	}
@@ -640,8 +647,8 @@ static int configure_ipa(struct virtual_camera *vc)
 			.bit_depth = p->bit_depth,
 			.cfa = (uint32_t)p->order,
 			.black_level = p->black_level << (16 - p->bit_depth),
-			.exposure_delay = EXPOSURE_DELAY,
-			.gain_delay = GAIN_DELAY,
+			.exposure_delay = vc->exposure_delay,
+			.gain_delay = vc->gain_delay,
 			.min_gain = gain->min.f[0],
 			.max_gain = gain->max.f[0],
 			.min_exposure_us = exp->min.i32[0],
@@ -840,12 +847,19 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 			double max = max_exposure_lines(vc);
 
 			lines = lines < 1 ? 1 : lines > max ? max : lines;
-			delayed_set(&vc->exposure_lines, frame + EXPOSURE_DELAY, lines);
+			delayed_set(&vc->exposure_lines, frame + vc->exposure_delay, lines);
 			break;
 		}
-		case PH_CONTROL_ANALOGUE_GAIN:
-			delayed_set(&vc->gain, frame + GAIN_DELAY, v.f[0]);
+		case PH_CONTROL_ANALOGUE_GAIN: {
+			double gain = v.f[0];
+
+			/* A real sensor takes a register code: the gain is one of its steps. */
+			if (vc->sensor)
+				gain = ph_sensor_db_gain_from_code(
+					vc->sensor, ph_sensor_db_code_from_gain(vc->sensor, gain));
+			delayed_set(&vc->gain, frame + vc->gain_delay, gain);
 			break;
+		}
 		case PH_CONTROL_TEST_PATTERN_MODE:
 			delayed_set(&vc->test_pattern, frame + 1, v.i32[0]);
 			break;
@@ -1249,8 +1263,12 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 					       (const int32_t[]){w, h}, 2);
 	ret |= ph_control_list_set_int32_array(props, PH_PROPERTY_PIXEL_ARRAY_ACTIVE_AREA,
 					       (const int32_t[]){0, 0, w, h}, 4);
-	ret |= ph_control_list_set_int32_array(props, PH_PROPERTY_UNIT_CELL_SIZE,
-					       (const int32_t[]){1120, 1120}, 2);
+	ret |= ph_control_list_set_int32_array(
+		props, PH_PROPERTY_UNIT_CELL_SIZE,
+		vc->sensor ? (const int32_t[]){(int32_t)vc->sensor->unit_cell_nm[0],
+					       (int32_t)vc->sensor->unit_cell_nm[1]}
+			   : (const int32_t[]){1120, 1120},
+		2);
 	ret |= ph_control_list_set_int32(props, PH_PROPERTY_COLOR_FILTER_ARRANGEMENT, p->order);
 	ret |= ph_control_list_set_int32(props, PH_PROPERTY_SENSOR_BIT_DEPTH,
 					 (int32_t)p->bit_depth);
@@ -1373,6 +1391,15 @@ int ph_pipeline_virtual_match(struct ph_context *ctx)
 		free(vc);
 		return ret;
 	}
+	/* A sensor the database knows brings its control delays and gain steps. */
+	vc->sensor = ph_sensor_db_find(vc->opt.sim.model);
+	vc->exposure_delay = vc->sensor ? vc->sensor->exposure_delay : EXPOSURE_DELAY;
+	vc->gain_delay = vc->sensor ? vc->sensor->gain_delay : GAIN_DELAY;
+	if (vc->exposure_delay > MAX_DELAY)
+		vc->exposure_delay = MAX_DELAY;
+	if (vc->gain_delay > MAX_DELAY)
+		vc->gain_delay = MAX_DELAY;
+
 	/* Lines of the fastest frame: the pixel array plus minimum blanking. */
 	vc->line_time_ns =
 		vc->opt.min_frame_duration_us * 1000.0 / (vc->opt.sim.height + VBLANK_MIN_LINES);
