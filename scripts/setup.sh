@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the one line to run.
 set -eu
 
-packages="meson ninja-build pkg-config gcc clang python3-yaml libyaml-dev libspng-dev libpng-dev
+packages="meson ninja-build pkg-config gcc g++ clang python3-yaml libyaml-dev libspng-dev libpng-dev
 libcmocka-dev valgrind clang-format man-db libjpeg62-turbo-dev libopencv-imgproc-dev libv4l-dev"
 
 missing=""
