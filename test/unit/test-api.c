@@ -22,56 +22,9 @@
 #include <cmocka.h>
 
 #include "core/internal.h"
-
-#define TIMEOUT_MS 10000 /* generous: the suite also runs under valgrind */
-
-/* ---- log capture ---- */
-
-static char log_text[32768];
-static size_t log_len;
-static unsigned log_errors;
-
-static void log_handler(struct ph_context *ctx, enum ph_log_priority priority, void *data,
-			const char *format, va_list args)
-{
-	int n;
-
-	if (priority == PH_LOG_ERROR)
-		log_errors++;
-	if (log_len >= sizeof(log_text) - 256)
-		log_len = 0; /* keep the latest messages */
-	n = vsnprintf(log_text + log_len, sizeof(log_text) - log_len, format, args);
-	if (n > 0)
-		log_len += (size_t)n < sizeof(log_text) - log_len ? (size_t)n
-								  : sizeof(log_text) - log_len - 1;
-}
-
-static void log_reset(void)
-{
-	log_len = 0;
-	log_text[0] = '\0';
-	log_errors = 0;
-}
-
-/* Assert that an error containing @needle was logged since the last reset, then reset. */
-#define expect_log(needle)                                                                         \
-	do {                                                                                       \
-		if (!strstr(log_text, (needle)))                                                   \
-			fail_msg("expected a log message containing '%s', got:\n%s", (needle),     \
-				 log_text);                                                        \
-		assert_true(log_errors > 0);                                                       \
-		log_reset();                                                                       \
-	} while (0)
+#include "test-util.h"
 
 /* ---- helpers ---- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void set_env(void)
 {
@@ -91,38 +44,6 @@ static struct ph_context *new_context(uint32_t flags)
 
 	set_env();
 	return ph_context_new(&params);
-}
-
-/* Wait for the next event, dispatching as needed. NULL on timeout. */
-static struct ph_event *wait_event(struct ph_context *ctx, int timeout_ms)
-{
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-	struct ph_event *ev;
-
-	while (!(ev = ph_context_next_event(ctx))) {
-		struct pollfd pfd = {ph_context_get_fd(ctx), POLLIN, 0};
-		int64_t left = (int64_t)(deadline - now_ms());
-
-		if (left <= 0)
-			return NULL;
-		poll(&pfd, 1, (int)left);
-		assert_int_equal(ph_context_dispatch(ctx), 0);
-	}
-	return ev;
-}
-
-/* Wait for a REQUEST_COMPLETED event; @return its request. */
-static struct ph_request *wait_request(struct ph_context *ctx)
-{
-	struct ph_event *ev = wait_event(ctx, TIMEOUT_MS);
-	struct ph_request *req;
-
-	assert_non_null(ev);
-	assert_int_equal(ph_event_get_type(ev), PH_EVENT_REQUEST_COMPLETED);
-	req = ph_event_get_request(ev);
-	assert_non_null(req);
-	ph_event_free(ev);
-	return req;
 }
 
 struct fixture {
@@ -219,7 +140,7 @@ static void test_context_params(void **state)
 	params.size = sizeof(params);
 	params.interface = &iface;
 	assert_null(ph_context_new(&params));
-	expect_log("interface");
+	expect_log_consume("interface");
 
 	/* NULL params: defaults. */
 	ctx = ph_context_new(NULL);
@@ -366,13 +287,13 @@ static void test_acquire_release(void **state)
 
 	log_reset();
 	assert_int_equal(ph_camera_release(fx->cam), -EACCES);
-	expect_log("virtual:0");
+	expect_log_consume("virtual:0");
 	assert_int_equal(ph_camera_acquire(fx->cam), 0);
 	assert_int_equal(ph_camera_acquire(fx->cam), -EBUSY);
-	expect_log("already acquired");
+	expect_log_consume("already acquired");
 	assert_int_equal(ph_camera_release(fx->cam), 0);
 	assert_int_equal(ph_camera_release(fx->cam), -EACCES);
-	expect_log("virtual:0");
+	expect_log_consume("virtual:0");
 	/* Again, to see the cycle repeats. */
 	assert_int_equal(ph_camera_acquire(fx->cam), 0);
 	assert_int_equal(ph_camera_release(fx->cam), 0);
@@ -392,21 +313,21 @@ static void test_state_machine(void **state)
 
 	log_reset();
 	assert_int_equal(ph_camera_configure(fx->cam, config), -EACCES);
-	expect_log("ph_camera_configure");
+	expect_log_consume("ph_camera_configure");
 	assert_int_equal(ph_camera_start(fx->cam, NULL), -EACCES);
-	expect_log("ph_camera_start");
+	expect_log_consume("ph_camera_start");
 	assert_int_equal(ph_camera_stop(fx->cam), -EACCES);
-	expect_log("ph_camera_stop");
+	expect_log_consume("ph_camera_stop");
 	assert_null(ph_camera_create_request(fx->cam, 0));
-	expect_log("not configured");
+	expect_log_consume("not configured");
 
 	assert_int_equal(ph_camera_acquire(fx->cam), 0);
 	assert_int_equal(ph_camera_start(fx->cam, NULL), -EINVAL);
-	expect_log("ph_camera_start");
+	expect_log_consume("ph_camera_start");
 	assert_int_equal(ph_camera_stop(fx->cam), -EINVAL);
-	expect_log("not running");
+	expect_log_consume("not running");
 	assert_null(ph_camera_create_request(fx->cam, 0));
-	expect_log("not configured");
+	expect_log_consume("not configured");
 
 	assert_int_equal(ph_camera_configure(fx->cam, config), 0);
 	assert_int_equal(ph_camera_stream_count(fx->cam), 1);
@@ -414,7 +335,7 @@ static void test_state_machine(void **state)
 	assert_int_equal(ph_camera_configure(fx->cam, config), 0);
 	assert_int_equal(ph_camera_stream_count(fx->cam), 1);
 	assert_int_equal(ph_camera_stop(fx->cam), -EINVAL);
-	expect_log("not running");
+	expect_log_consume("not running");
 
 	req = ph_camera_create_request(fx->cam, 1);
 	assert_non_null(req);
@@ -426,22 +347,22 @@ static void test_state_machine(void **state)
 				      ph_stream_buffer_at(ph_camera_stream_at(fx->cam, 0), 0)),
 		0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, req), -EPERM);
-	expect_log("not running");
+	expect_log_consume("not running");
 	assert_int_equal(ph_request_get_status(req), PH_REQUEST_IDLE);
 
 	assert_int_equal(ph_camera_start(fx->cam, NULL), 0);
 	assert_int_equal(ph_camera_start(fx->cam, NULL), -EBUSY);
-	expect_log("already running");
+	expect_log_consume("already running");
 	assert_int_equal(ph_camera_configure(fx->cam, config), -EBUSY);
-	expect_log("running");
+	expect_log_consume("running");
 	assert_int_equal(ph_camera_acquire(fx->cam), -EBUSY);
-	expect_log("already acquired");
+	expect_log_consume("already acquired");
 	assert_int_equal(ph_stream_allocate_buffers(ph_camera_stream_at(fx->cam, 0), 1), -EBUSY);
-	expect_log("running");
+	expect_log_consume("running");
 
 	assert_int_equal(ph_camera_stop(fx->cam), 0);
 	assert_int_equal(ph_camera_stop(fx->cam), -EINVAL);
-	expect_log("not running");
+	expect_log_consume("not running");
 	/* Start and stop again: the cycle repeats. */
 	assert_int_equal(ph_camera_start(fx->cam, NULL), 0);
 	assert_int_equal(ph_camera_stop(fx->cam), 0);
@@ -471,7 +392,7 @@ static void test_configure_invalid(void **state)
 	sc->width = 100000;
 	log_reset();
 	assert_int_equal(ph_camera_configure(fx->cam, config), -EINVAL);
-	expect_log("not valid");
+	expect_log_consume("not valid");
 	/* The earlier configuration stays applied. */
 	assert_int_equal(ph_camera_stream_count(fx->cam), 1);
 	assert_int_equal(ph_stream_get_config(ph_camera_stream_at(fx->cam, 0))->width, 320);
@@ -486,10 +407,10 @@ static void test_configure_invalid(void **state)
 	sc->role = PH_ROLE_RAW;
 	sc->pixel_format = ph_config_stream_at(two, 1)->pixel_format;
 	assert_int_equal(ph_camera_configure(fx->cam, two), -EINVAL);
-	expect_log("raw");
+	expect_log_consume("raw");
 	assert_int_equal(ph_camera_stream_count(fx->cam), 1);
 	assert_int_equal(ph_camera_configure(fx->cam, NULL), -EINVAL);
-	expect_log("ph_camera_configure");
+	expect_log_consume("ph_camera_configure");
 
 	/* Still configured: it starts. */
 	assert_int_equal(ph_camera_start(fx->cam, NULL), 0);
@@ -668,11 +589,11 @@ static void test_validate(void **state)
 	/* Bad role lists. */
 	roles[0] = (enum ph_stream_role)0;
 	assert_null(ph_camera_generate_config(fx->cam, roles, 1));
-	expect_log("role");
+	expect_log_consume("role");
 	assert_null(ph_camera_generate_config(fx->cam, roles, 0));
-	expect_log("roles");
+	expect_log_consume("roles");
 	assert_null(ph_camera_generate_config(fx->cam, NULL, 1));
-	expect_log("roles");
+	expect_log_consume("roles");
 	assert_int_equal(ph_config_validate(NULL), PH_CONFIG_INVALID);
 	assert_string_equal(ph_config_get_message(NULL), "");
 
@@ -683,7 +604,7 @@ static void test_validate(void **state)
 	roles[1] = PH_ROLE_RAW;
 	log_reset();
 	assert_null(ph_camera_generate_config(fx->cam, roles, 2));
-	expect_log("raw");
+	expect_log_consume("raw");
 }
 
 static void test_request_errors(void **state)
@@ -712,17 +633,17 @@ static void test_request_errors(void **state)
 	log_reset();
 	/* No buffer. */
 	assert_int_equal(ph_camera_queue_request(fx->cam, empty), -EINVAL);
-	expect_log("no buffer");
+	expect_log_consume("no buffer");
 	/* A buffer of another stream. */
 	assert_int_equal(ph_request_add_buffer(a, vf, ph_stream_buffer_at(raw, 0)), -EINVAL);
-	expect_log("does not belong");
+	expect_log_consume("does not belong");
 	assert_null(ph_request_find_buffer(a, vf));
 	/* Two buffers for one stream. */
 	assert_int_equal(ph_request_add_buffer(a, vf, ph_stream_buffer_at(vf, 0)), 0);
 	assert_int_equal(ph_request_add_buffer(a, vf, ph_stream_buffer_at(vf, 1)), -EINVAL);
-	expect_log("already has a buffer");
+	expect_log_consume("already has a buffer");
 	assert_int_equal(ph_request_add_buffer(a, vf, ph_stream_buffer_at(vf, 0)), -EINVAL);
-	expect_log("already has a buffer");
+	expect_log_consume("already has a buffer");
 	assert_ptr_equal(ph_request_find_buffer(a, vf), ph_stream_buffer_at(vf, 0));
 	assert_null(ph_request_find_buffer(a, raw));
 	assert_int_equal(ph_request_add_buffer(a, raw, ph_stream_buffer_at(raw, 0)), 0);
@@ -732,13 +653,13 @@ static void test_request_errors(void **state)
 				 (const float[9]){1, 0, 0, 0, 1, 0, 0, 0, 1}, 9),
 			 0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, a), -EINVAL);
-	expect_log("ColourCorrectionMatrix");
+	expect_log_consume("ColourCorrectionMatrix");
 	ph_control_list_clear(ph_request_get_controls(a));
 	assert_int_equal(ph_control_list_set_int64(ph_request_get_controls(a),
 						   PH_CONTROL_FRAME_DURATION, 1000),
 			 0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, a), -EINVAL);
-	expect_log("FrameDuration");
+	expect_log_consume("FrameDuration");
 	ph_control_list_clear(ph_request_get_controls(a));
 	assert_int_equal(ph_request_get_status(a), PH_REQUEST_IDLE);
 
@@ -746,19 +667,19 @@ static void test_request_errors(void **state)
 	assert_int_equal(ph_camera_queue_request(fx->cam, a), 0);
 	assert_int_equal(ph_request_get_status(a), PH_REQUEST_PENDING);
 	assert_int_equal(ph_camera_queue_request(fx->cam, a), -EBUSY);
-	expect_log("already queued");
+	expect_log_consume("already queued");
 	assert_int_equal(ph_request_free(a), -EBUSY);
-	expect_log("queued");
+	expect_log_consume("queued");
 	assert_int_equal(ph_request_reuse(a, 0), -EBUSY);
-	expect_log("queued");
+	expect_log_consume("queued");
 	assert_int_equal(ph_request_add_buffer(a, vf, ph_stream_buffer_at(vf, 1)), -EBUSY);
-	expect_log("queued");
+	expect_log_consume("queued");
 	assert_int_equal(ph_stream_free_buffers(vf), -EBUSY);
-	expect_log("queued");
+	expect_log_consume("queued");
 	/* A buffer already queued in another request. */
 	assert_int_equal(ph_request_add_buffer(b, vf, ph_stream_buffer_at(vf, 0)), 0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, b), -EBUSY);
-	expect_log("another request");
+	expect_log_consume("another request");
 	assert_int_equal(ph_request_get_status(b), PH_REQUEST_IDLE);
 
 	/* a completes; then b can go. */
@@ -833,7 +754,7 @@ static void test_request_lifecycle(void **state)
 	assert_null(ph_request_find_buffer(req, stream));
 	log_reset();
 	assert_int_equal(ph_camera_queue_request(fx->cam, req), -EINVAL);
-	expect_log("no buffer");
+	expect_log_consume("no buffer");
 	assert_int_equal(ph_request_free(req), 0);
 	assert_int_equal(ph_camera_release(fx->cam), 0);
 }
@@ -857,11 +778,11 @@ static void test_stale_request(void **state)
 	assert_int_equal(ph_camera_start(fx->cam, NULL), 0);
 	log_reset();
 	assert_int_equal(ph_camera_queue_request(fx->cam, req), -EINVAL);
-	expect_log("configured");
+	expect_log_consume("configured");
 	/* Nor can buffers of the new configuration be added to it. */
 	assert_int_equal(ph_request_add_buffer(req, stream, ph_stream_buffer_at(stream, 0)),
 			 -EINVAL);
-	expect_log("current streams");
+	expect_log_consume("current streams");
 
 	/* Reuse (even asking to keep buffers: the old ones are gone) makes it current. */
 	assert_int_equal(ph_request_reuse(req, PH_REQUEST_REUSE_BUFFERS), 0);
@@ -876,13 +797,13 @@ static void test_stale_request(void **state)
 	assert_null(ph_camera_create_request(fx->cam, 0));
 	log_reset();
 	assert_int_equal(ph_camera_queue_request(fx->cam, req), -EACCES);
-	expect_log("ph_camera_queue_request");
+	expect_log_consume("ph_camera_queue_request");
 	assert_int_equal(ph_camera_acquire(fx->cam), 0);
 	configure_one(fx->cam, PH_ROLE_VIEWFINDER);
 	allocate_all(fx->cam, 1);
 	assert_int_equal(ph_camera_start(fx->cam, NULL), 0);
 	assert_int_equal(ph_camera_queue_request(fx->cam, req), -EINVAL);
-	expect_log("configured");
+	expect_log_consume("configured");
 	assert_int_equal(ph_request_reuse(req, 0), 0);
 	fresh = make_request(fx->cam, 0, 2);
 	assert_int_equal(ph_request_free(fresh), 0);
@@ -1111,13 +1032,13 @@ static void test_use_after_release(void **state)
 
 	log_reset();
 	assert_null(ph_camera_create_request(fx->cam, 0));
-	expect_log("not configured");
+	expect_log_consume("not configured");
 	assert_int_equal(ph_camera_queue_request(fx->cam, req), -EACCES);
-	expect_log("ph_camera_queue_request");
+	expect_log_consume("ph_camera_queue_request");
 	assert_int_equal(ph_camera_start(fx->cam, NULL), -EACCES);
-	expect_log("ph_camera_start");
+	expect_log_consume("ph_camera_start");
 	assert_int_equal(ph_camera_stop(fx->cam), -EACCES);
-	expect_log("ph_camera_stop");
+	expect_log_consume("ph_camera_stop");
 	assert_int_equal(ph_camera_stream_count(fx->cam), 0);
 	assert_int_equal(ph_request_free(req), 0);
 }
@@ -1264,9 +1185,9 @@ static void test_buffers(void **state)
 
 	log_reset();
 	assert_int_equal(ph_stream_allocate_buffers(stream, 0), -EINVAL);
-	expect_log("buffers");
+	expect_log_consume("buffers");
 	assert_int_equal(ph_stream_allocate_buffers(stream, 1000), -EINVAL);
-	expect_log("buffers");
+	expect_log_consume("buffers");
 	assert_int_equal(ph_stream_buffer_count(stream), 0);
 	assert_int_equal(ph_stream_allocate_buffers(stream, 2), 2);
 	assert_int_equal(ph_stream_allocate_buffers(stream, 1), 1);
@@ -1403,44 +1324,44 @@ static void test_import(void **state)
 	/* Wrong plane counts. */
 	planes[1] = planes[0];
 	assert_null(ph_stream_import_buffer(stream, planes, 2));
-	expect_log("planes");
+	expect_log_consume("planes");
 	assert_null(ph_stream_import_buffer(stream, planes, 0));
-	expect_log("planes");
+	expect_log_consume("planes");
 	/* Wrong stride, both ways. */
 	planes[0].stride = sc->stride + 64;
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("stride");
+	expect_log_consume("stride");
 	planes[0].stride = sc->stride - 1;
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("stride");
+	expect_log_consume("stride");
 	planes[0].stride = sc->stride;
 	/* Too short a plane. */
 	planes[0].length = sc->frame_size - 1;
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("length");
+	expect_log_consume("length");
 	planes[0].length = sc->frame_size;
 	/* A plane past the end of the fd. */
 	planes[0].offset = 4096;
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("fd size");
+	expect_log_consume("fd size");
 	planes[0].offset = 0;
 	/* An fd too small for the frame. */
 	small = make_memfd(sc->frame_size - 1);
 	planes[0].fd = small;
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("fd size");
+	expect_log_consume("fd size");
 	close(small);
 	/* Bad fds: negative, closed, a pipe. */
 	planes[0].fd = -1;
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("bad fd");
+	expect_log_consume("bad fd");
 	planes[0].fd = small; /* closed now */
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("bad fd");
+	expect_log_consume("bad fd");
 	assert_int_equal(pipe(pipefd), 0);
 	planes[0].fd = pipefd[0];
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("fd");
+	expect_log_consume("fd");
 	close(pipefd[0]);
 	close(pipefd[1]);
 	assert_int_equal(ph_stream_buffer_count(stream), 0);
@@ -1503,10 +1424,10 @@ static void test_import_two_planes(void **state)
 		(struct ph_plane){fd, sc.stride * sc.height, sc.stride * sc.height / 2, sc.stride};
 	log_reset();
 	assert_null(ph_stream_import_buffer(stream, planes, 1));
-	expect_log("planes");
+	expect_log_consume("planes");
 	planes[1].length--;
 	assert_null(ph_stream_import_buffer(stream, planes, 2));
-	expect_log("plane 1");
+	expect_log_consume("plane 1");
 	planes[1].length++;
 	buf = ph_stream_import_buffer(stream, planes, 2);
 	assert_non_null(buf);
@@ -1549,11 +1470,11 @@ static void test_start_controls(void **state)
 		0);
 	log_reset();
 	assert_int_equal(ph_camera_start(fx->cam, controls), -EINVAL);
-	expect_log("ColourCorrectionMatrix");
+	expect_log_consume("ColourCorrectionMatrix");
 	ph_control_list_clear(controls);
 	assert_int_equal(ph_control_list_set_int64(controls, PH_CONTROL_SENSOR_TIMESTAMP, 1), 0);
 	assert_int_equal(ph_camera_start(fx->cam, controls), -EINVAL);
-	expect_log("SensorTimestamp");
+	expect_log_consume("SensorTimestamp");
 	ph_control_list_clear(controls);
 	assert_int_equal(ph_control_list_set_float(controls, PH_CONTROL_ANALOGUE_GAIN, 3.0f), 0);
 	assert_int_equal(ph_camera_start(fx->cam, controls), 0);

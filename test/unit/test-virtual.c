@@ -23,55 +23,11 @@
 
 #include "core/internal.h"
 #include "pipeline/virtual/sim.h"
+#include "test-util.h"
 
-#define TIMEOUT_MS   10000 /* generous: the suite also runs under valgrind */
 #define MAX_REQUESTS 8
 
-/* ---- log capture ---- */
-
-static char log_text[32768];
-static size_t log_len;
-static unsigned log_errors;
-
-static void log_handler(struct ph_context *ctx, enum ph_log_priority priority, void *data,
-			const char *format, va_list args)
-{
-	int n;
-
-	if (priority == PH_LOG_ERROR)
-		log_errors++;
-	if (log_len >= sizeof(log_text) - 256)
-		log_len = 0;
-	n = vsnprintf(log_text + log_len, sizeof(log_text) - log_len, format, args);
-	if (n > 0)
-		log_len += (size_t)n < sizeof(log_text) - log_len ? (size_t)n
-								  : sizeof(log_text) - log_len - 1;
-}
-
-static void log_reset(void)
-{
-	log_len = 0;
-	log_text[0] = '\0';
-	log_errors = 0;
-}
-
-#define expect_log(needle)                                                                         \
-	do {                                                                                       \
-		if (!strstr(log_text, (needle)))                                                   \
-			fail_msg("expected a log message containing '%s', got:\n%s", (needle),     \
-				 log_text);                                                        \
-		assert_true(log_errors > 0);                                                       \
-	} while (0)
-
 /* ---- helpers ---- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct ph_context *new_context(const char *env, const char *file)
 {
@@ -90,36 +46,6 @@ static struct ph_context *new_context(const char *env, const char *file)
 	unsetenv("PINHOLE_LOG_LEVEL");
 	log_reset();
 	return ph_context_new(&params);
-}
-
-static struct ph_event *wait_event(struct ph_context *ctx, int timeout_ms)
-{
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-	struct ph_event *ev;
-
-	while (!(ev = ph_context_next_event(ctx))) {
-		struct pollfd pfd = {ph_context_get_fd(ctx), POLLIN, 0};
-		int64_t left = (int64_t)(deadline - now_ms());
-
-		if (left <= 0)
-			return NULL;
-		poll(&pfd, 1, (int)left);
-		assert_int_equal(ph_context_dispatch(ctx), 0);
-	}
-	return ev;
-}
-
-static struct ph_request *wait_request(struct ph_context *ctx)
-{
-	struct ph_event *ev = wait_event(ctx, TIMEOUT_MS);
-	struct ph_request *req;
-
-	assert_non_null(ev);
-	assert_int_equal(ph_event_get_type(ev), PH_EVENT_REQUEST_COMPLETED);
-	req = ph_event_get_request(ev);
-	assert_non_null(req);
-	ph_event_free(ev);
-	return req;
 }
 
 static unsigned count_fds(void)
