@@ -33,8 +33,8 @@
 #include <pinhole/format.h>
 
 enum ph_isp_demosaic {
-	PH_ISP_DEMOSAIC_FAST = 0, /* bilinear class: preview and video */
-	PH_ISP_DEMOSAIC_HQ = 1,	  /* Malvar-He-Cutler class or better: stills */
+	PH_ISP_DEMOSAIC_FAST = 0, /* Malvar-He-Cutler class: preview and video */
+	PH_ISP_DEMOSAIC_HQ = 1,	  /* gradient-directed, better than MHC: stills */
 };
 
 enum ph_isp_colorspace {

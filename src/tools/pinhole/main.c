@@ -83,7 +83,7 @@ static const char develop_help[] =
 	"  -s, --size WxH         frame size in pixels\n"
 	"      --stride N         bytes per line (default: the file size over the\n"
 	"                         height when it divides evenly, else no padding)\n"
-	"      --quality Q        demosaic: fast (bilinear class) or hq (default)\n"
+	"      --quality Q        demosaic: fast (Malvar-He-Cutler) or hq (default)\n"
 	"      --black-level N    black level at the format's bit depth; N,N,N,N sets\n"
 	"                         each site of the 2x2 pattern (top-left first)\n"
 	"      --white-level N    saturation level at the format's bit depth\n"
