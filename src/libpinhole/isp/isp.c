@@ -371,6 +371,38 @@ static int check_input(const struct ph_isp_input *in, const struct ph_format_inf
 	return 0;
 }
 
+static void default_kernels(struct ph_isp_kernels *k);
+
+/* The unpack kernel of a raw format's storage. */
+static enum ph_isp_unpack unpack_kind(const struct ph_format_info *info)
+{
+	if (info->packed)
+		return info->bit_depth == 10 ? PH_ISP_UNPACK_10P : PH_ISP_UNPACK_12P;
+	return info->bit_depth == 8 ? PH_ISP_UNPACK_8 : PH_ISP_UNPACK_16;
+}
+
+int ph_isp_unpack(const struct ph_isp_input *input, uint16_t *dst, size_t dst_stride)
+{
+	const struct ph_format_info *info;
+	struct ph_isp_kernels k;
+	uint32_t crop[4];
+	int ret;
+
+	if (!input || !dst)
+		return -EINVAL;
+	ret = check_input(input, &info, crop);
+	if (ret)
+		return ret;
+	if (dst_stride < crop[2])
+		return -EINVAL;
+	default_kernels(&k);
+	for (uint32_t y = 0; y < crop[3]; y++)
+		k.unpack[unpack_kind(info)](input->data + (size_t)(crop[1] + y) * input->stride,
+					    crop[0], crop[2], info->bit_depth,
+					    dst + (size_t)y * dst_stride);
+	return 0;
+}
+
 /* ---- memory ------------------------------------------------------------------------------- */
 
 static size_t row_bytes(unsigned width, size_t elem)
@@ -974,9 +1006,7 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 	f.hq = params->demosaic == PH_ISP_DEMOSAIC_HQ;
 	f.ctx = f.mono ? 0 : f.hq ? HQ_CTX : 2;
 	f.order = f.mono ? 0 : (unsigned)info->bayer ^ ((crop[0] & 1) | (crop[1] & 1) << 1);
-	f.unpack = info->packed		  ? (f.depth == 10 ? PH_ISP_UNPACK_10P : PH_ISP_UNPACK_12P)
-		   : info->bit_depth == 8 ? PH_ISP_UNPACK_8
-					  : PH_ISP_UNPACK_16;
+	f.unpack = unpack_kind(info);
 	for (unsigned i = 0; i < output_count; i++) {
 		ret = plan_output(&outputs[i], f.w, f.h, &f.out[i]);
 		if (ret)

@@ -186,3 +186,12 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 		   const struct ph_isp_params *params, const struct ph_isp_output *outputs,
 		   unsigned output_count, const struct ph_isp_stats_config *stats_config,
 		   struct ph_isp_stats *stats);
+
+/*
+ * Unpack the crop of a raw frame (any format ph_isp_process() takes) to one
+ * native value per pixel, 0 .. 2^depth - 1, with the fastest unpack kernel
+ * of this CPU: row y of the crop goes to @dst + y * @dst_stride (in
+ * samples, at least the crop width). For writers of raw files (DNG).
+ * @return 0, or -EINVAL for an unsupported format, size, stride or crop.
+ */
+int ph_isp_unpack(const struct ph_isp_input *input, uint16_t *dst, size_t dst_stride);

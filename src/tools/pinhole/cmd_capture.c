@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,8 +30,11 @@ struct capture_options {
 	struct control_setting *controls;
 	unsigned control_count;
 	uint32_t frames; /* 0: until interrupted */
-	const char *output;
-	enum image_file_type output_type;
+	/* --output patterns: one for every stream, or one per stream in order. */
+	const char *outputs[CLI_MAX_STREAMS];
+	enum image_file_type output_types[CLI_MAX_STREAMS];
+	unsigned output_count;
+	int jpeg_quality;
 	bool metadata;
 	bool quiet;
 };
@@ -63,8 +67,12 @@ struct capture {
 /* Parse the command line. @return -1 to go on, else an exit code. */
 static int parse_options(struct capture_options *opts, int argc, char **argv)
 {
+	enum {
+		OPT_JPEG_QUALITY = 256
+	};
 	static const struct option options[] = {
 		{"stream", required_argument, NULL, 's'},
+		{"jpeg-quality", required_argument, NULL, OPT_JPEG_QUALITY},
 		{"frames", required_argument, NULL, 'n'},
 		{"control", required_argument, NULL, 'c'},
 		{"output", required_argument, NULL, 'o'},
@@ -109,13 +117,27 @@ static int parse_options(struct capture_options *opts, int argc, char **argv)
 			opts->control_count++;
 			break;
 		case 'o':
-			if (image_file_type_from_path(optarg, &opts->output_type))
+			if (opts->output_count == CLI_MAX_STREAMS)
+				return cli_usage_error("capture", "at most %u --output patterns",
+						       CLI_MAX_STREAMS);
+			if (image_file_type_from_path(optarg,
+						      &opts->output_types[opts->output_count]))
 				return cli_usage_error("capture",
 						       "unknown output file type '%s'; supported "
 						       "extensions: " IMAGE_FILE_EXTENSIONS,
 						       optarg);
-			opts->output = optarg;
+			opts->outputs[opts->output_count++] = optarg;
 			break;
+		case OPT_JPEG_QUALITY: {
+			uint32_t quality;
+
+			if (cli_parse_uint(optarg, 100, &quality) || !quality)
+				return cli_usage_error(
+					"capture", "invalid JPEG quality '%s' (expected 1 to 100)",
+					optarg);
+			opts->jpeg_quality = (int)quality;
+			break;
+		}
 		case 'm':
 			opts->metadata = true;
 			break;
@@ -146,9 +168,15 @@ static int parse_options(struct capture_options *opts, int argc, char **argv)
 		opts->streams[0] = (struct stream_spec){.role = PH_ROLE_VIEWFINDER};
 		opts->stream_count = 1;
 	}
-	if (opts->output && !strchr(opts->output, '#') && opts->frames != 1)
-		cli_warning("output pattern '%s' has no '#': each frame replaces the last",
-			    opts->output);
+	if (opts->output_count > 1 && opts->output_count != opts->stream_count)
+		return cli_usage_error("capture",
+				       "%u --output patterns for %u streams: give one, or one per "
+				       "stream",
+				       opts->output_count, opts->stream_count);
+	for (unsigned i = 0; i < opts->output_count; i++)
+		if (!strchr(opts->outputs[i], '#') && opts->frames != 1)
+			cli_warning("output pattern '%s' has no '#': each frame replaces the last",
+				    opts->outputs[i]);
 	return -1;
 }
 
@@ -383,6 +411,44 @@ static int set_request_controls(struct capture *cap, struct ph_request *request)
 	return 0;
 }
 
+/* The --output pattern of stream @p index, or NULL; its writer in @p type. */
+static const char *stream_output(const struct capture_options *opts, unsigned index,
+				 enum image_file_type *type)
+{
+	unsigned o = opts->output_count > 1 ? index : 0;
+
+	if (!opts->output_count)
+		return NULL;
+	*type = opts->output_types[o];
+	return opts->outputs[o];
+}
+
+/* Refuse a writer that cannot take the stream's frames. @return 0 or -EINVAL (reported). */
+static int check_output_type(const struct capture_options *opts, unsigned index,
+			     const struct ph_stream_config *sc)
+{
+	enum image_file_type type;
+	const char *pattern = stream_output(opts, index, &type);
+	uint32_t fourcc = sc->pixel_format;
+	const char *fits;
+
+	if (!pattern || image_file_supports(type, fourcc))
+		return 0;
+	if (image_format_is_bayer(fourcc))
+		fits = ".dng, .png or .raw";
+	else if (image_format_is_processed(fourcc) || fourcc == PH_FORMAT_RGB48)
+		fits = ".png, .jpg, .ppm or .raw";
+	else
+		fits = ".raw";
+	cli_error("cannot write stream %u (%s, %s) as %s ('%s'): %s files take %s frames; for "
+		  "this stream use %s%s",
+		  index, ph_stream_role_name(sc->role), ph_format_name(fourcc),
+		  image_file_type_name(type), pattern, image_file_type_name(type),
+		  image_file_type_takes(type), fits,
+		  opts->stream_count > 1 ? ", with one --output per stream" : "");
+	return -EINVAL;
+}
+
 /* Configure the camera, allocate buffers, create requests. @return 0 or an exit code. */
 static int prepare(struct capture *cap)
 {
@@ -413,12 +479,8 @@ static int prepare(struct capture *cap)
 			return CLI_EXIT_RUNTIME;
 		}
 		cap->streams[i] = stream;
-		if (opts->output && !image_file_supports(opts->output_type, sc->pixel_format)) {
-			cli_error("cannot write %s frames as %s; use .png or .raw",
-				  ph_format_name(sc->pixel_format),
-				  image_file_type_name(opts->output_type));
+		if (check_output_type(opts, i, sc))
 			return CLI_EXIT_RUNTIME;
-		}
 
 		want = sc->buffer_count > CAPTURE_MIN_BUFFERS ? sc->buffer_count
 							      : CAPTURE_MIN_BUFFERS;
@@ -533,10 +595,67 @@ static void print_metadata(const struct ph_request *request, uint64_t timestamp)
 	fflush(stdout);
 }
 
+/* CLOCK_MONOTONIC nanoseconds to seconds since the epoch, for DNG dates. */
+static int64_t wall_clock_seconds(uint64_t monotonic_ns)
+{
+	struct timespec mono, real;
+	int64_t now_mono_ns;
+
+	if (!monotonic_ns || clock_gettime(CLOCK_MONOTONIC, &mono) ||
+	    clock_gettime(CLOCK_REALTIME, &real))
+		return 0;
+	now_mono_ns = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
+	return real.tv_sec - (now_mono_ns - (int64_t)monotonic_ns) / 1000000000;
+}
+
+/* What a DNG of this request records: its metadata and the camera's model. */
+static void raw_info(const struct capture *cap, const struct ph_request *request,
+		     uint64_t timestamp, struct image_raw_info *info)
+{
+	const struct ph_control_list *md = ph_request_get_metadata(request);
+	struct ph_control_value v;
+
+	*info = (struct image_raw_info){
+		.model = ph_control_list_get_string(ph_camera_get_properties(cap->camera),
+						    PH_PROPERTY_MODEL),
+		.capture_time = wall_clock_seconds(timestamp),
+	};
+	if (!md)
+		return;
+	if (!ph_control_list_get(md, PH_CONTROL_SENSOR_BLACK_LEVELS, &v) &&
+	    v.type == PH_CONTROL_TYPE_INT32 && v.count == 4) {
+		info->have_black = true;
+		for (unsigned i = 0; i < 4; i++)
+			info->black_level[i] = (uint16_t)(v.i32[i] < 0	     ? 0
+							  : v.i32[i] > 65535 ? 65535
+									     : v.i32[i]);
+	}
+	if (!ph_control_list_get(md, PH_CONTROL_COLOUR_GAINS, &v) &&
+	    v.type == PH_CONTROL_TYPE_FLOAT && v.count == 2) {
+		info->have_gains = true;
+		memcpy(info->colour_gains, v.f, sizeof(info->colour_gains));
+	}
+	if (!ph_control_list_get(md, PH_CONTROL_COLOUR_CORRECTION_MATRIX, &v) &&
+	    v.type == PH_CONTROL_TYPE_FLOAT && v.count == 9) {
+		info->have_ccm = true;
+		memcpy(info->ccm, v.f, sizeof(info->ccm));
+	}
+	ph_control_list_get_int32(md, PH_CONTROL_COLOUR_TEMPERATURE, &info->colour_temperature);
+	ph_control_list_get_int32(md, PH_CONTROL_EXPOSURE_TIME, &info->exposure_us);
+	ph_control_list_get_float(md, PH_CONTROL_ANALOGUE_GAIN, &info->analogue_gain);
+}
+
 /* Write the buffers of a completed request. @return 0 or an exit code. */
 static int write_frame(struct capture *cap, struct ph_request *request)
 {
 	uint32_t sequence = ph_request_get_sequence(request);
+	struct image_raw_info info;
+	struct image_write_options options = {
+		.jpeg_quality = cap->opts->jpeg_quality,
+		.raw = &info,
+	};
+
+	raw_info(cap, request, request_timestamp(cap, request), &info);
 
 	for (unsigned i = 0; i < cap->stream_count; i++) {
 		struct ph_buffer *buffer = ph_request_find_buffer(request, cap->streams[i]);
@@ -547,6 +666,8 @@ static int write_frame(struct capture *cap, struct ph_request *request)
 			.height = sc->height,
 			.colorspace = sc->colorspace,
 		};
+		enum image_file_type type = IMAGE_FILE_RAW;
+		const char *pattern = stream_output(cap->opts, i, &type);
 		char *path;
 		int ret;
 
@@ -569,12 +690,13 @@ static int write_frame(struct capture *cap, struct ph_request *request)
 				frame.bytes_used[p] = plane->length;
 		}
 
-		path = output_file_name(cap->opts->output, sequence, i);
+		/* One pattern for all streams: "-s<i>" tells them apart. */
+		path = output_file_name(pattern, sequence, cap->opts->output_count > 1 ? 0 : i);
 		if (!path) {
 			cli_error("out of memory");
 			return CLI_EXIT_RUNTIME;
 		}
-		ret = image_write(path, cap->opts->output_type, &frame);
+		ret = image_write(path, type, &frame, &options);
 		if (ret < 0) {
 			cli_error("cannot write '%s': %s", path,
 				  ret == -EMSGSIZE ? "frame smaller than its format needs"
@@ -641,7 +763,7 @@ static int request_completed(struct capture *cap, struct ph_request *request)
 
 	if (opts->metadata)
 		print_metadata(request, timestamp);
-	if (opts->output) {
+	if (opts->output_count) {
 		ret = write_frame(cap, request);
 		if (ret)
 			return ret;

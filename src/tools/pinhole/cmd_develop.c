@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* pinhole develop: run the software ISP on a raw file and write a PNG or PPM. */
+/* pinhole develop: run the software ISP on a raw file and write a PNG, JPEG or PPM. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,7 @@ struct develop_options {
 	uint32_t width, height, stride; /* stride 0: the format's minimum */
 	unsigned threads;		/* 0: one per CPU */
 	unsigned depth;			/* of the output: 8 or 16 */
+	int jpeg_quality;		/* 0: the default */
 	/* Given at the format's bit depth; converted when the parameters are built. */
 	bool have_black, have_white;
 	uint32_t black[4], white;
@@ -152,6 +153,7 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 		OPT_SATURATION,
 		OPT_DEPTH,
 		OPT_THREADS,
+		OPT_JPEG_QUALITY,
 	};
 	static const struct option options[] = {
 		{"format", required_argument, NULL, 'f'},
@@ -168,6 +170,7 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 		{"saturation", required_argument, NULL, OPT_SATURATION},
 		{"depth", required_argument, NULL, OPT_DEPTH},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"jpeg-quality", required_argument, NULL, OPT_JPEG_QUALITY},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -265,12 +268,23 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 					"develop", "invalid thread count '%s' (expected 0 to 256)",
 					optarg);
 			break;
+		case OPT_JPEG_QUALITY: {
+			uint32_t quality;
+
+			if (cli_parse_uint(optarg, 100, &quality) || !quality)
+				return cli_usage_error(
+					"develop", "invalid JPEG quality '%s' (expected 1 to 100)",
+					optarg);
+			opts->jpeg_quality = (int)quality;
+			break;
+		}
 		case 'o':
 			if (image_file_type_from_path(optarg, &opts->output_type) ||
-			    opts->output_type == IMAGE_FILE_RAW)
+			    opts->output_type == IMAGE_FILE_RAW ||
+			    opts->output_type == IMAGE_FILE_DNG)
 				return cli_usage_error("develop",
 						       "cannot tell the output type of '%s' "
-						       "(expected .png or .ppm)",
+						       "(expected .png, .jpg or .ppm)",
 						       optarg);
 			opts->output = optarg;
 			break;
@@ -482,7 +496,8 @@ int cmd_develop(const struct cli_global *global, int argc, char **argv)
 	frame.data[0] = pixels;
 	frame.stride[0] = output.strides[0];
 	frame.bytes_used[0] = (uint32_t)out_size;
-	ret = image_write(opts.output, opts.output_type, &frame);
+	ret = image_write(opts.output, opts.output_type, &frame,
+			  &(struct image_write_options){.jpeg_quality = opts.jpeg_quality});
 	if (ret < 0) {
 		cli_error("cannot write '%s': %s", opts.output, strerror(-ret));
 		ret = CLI_EXIT_RUNTIME;

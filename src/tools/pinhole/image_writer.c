@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* PNG, PPM and raw frame writers, and the pixel conversions they need. */
+/* Choosing a writer; PNG, PPM and raw writers, and the pixel conversions they need. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <pinhole/format.h>
 
 #include "config.h"
 #include "image_writer.h"
+#include "isp/isp.h"
 
 /* config.h defines PH_HAVE_SPNG as 1 or empty when libspng is found, else 0 or nothing. */
 #if defined(PH_HAVE_SPNG) && ((PH_HAVE_SPNG + 0) || (0 - PH_HAVE_SPNG - 1 == 1))
@@ -38,6 +41,10 @@ int image_file_type_from_path(const char *path, enum image_file_type *type)
 		*type = IMAGE_FILE_PPM;
 	else if (!strcasecmp(dot, ".raw"))
 		*type = IMAGE_FILE_RAW;
+	else if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))
+		*type = IMAGE_FILE_JPEG;
+	else if (!strcasecmp(dot, ".dng"))
+		*type = IMAGE_FILE_DNG;
 	else
 		return -EINVAL;
 	return 0;
@@ -52,18 +59,37 @@ const char *image_file_type_name(enum image_file_type type)
 		return "PPM";
 	case IMAGE_FILE_RAW:
 		return "raw";
+	case IMAGE_FILE_JPEG:
+		return "JPEG";
+	case IMAGE_FILE_DNG:
+		return "DNG";
 	}
 	return "?";
 }
 
-static bool is_processed(uint32_t fourcc)
+const char *image_file_type_takes(enum image_file_type type)
+{
+	switch (type) {
+	case IMAGE_FILE_PNG:
+	case IMAGE_FILE_RAW:
+		return "any";
+	case IMAGE_FILE_PPM:
+	case IMAGE_FILE_JPEG:
+		return "processed (RGB or YUV)";
+	case IMAGE_FILE_DNG:
+		return "raw Bayer";
+	}
+	return "?";
+}
+
+bool image_format_is_processed(uint32_t fourcc)
 {
 	const struct ph_format_info *info = ph_format_get_info(fourcc);
 
 	return info && info->bayer == PH_BAYER_NONE && fourcc != PH_FORMAT_RGB48;
 }
 
-static bool is_bayer(uint32_t fourcc)
+bool image_format_is_bayer(uint32_t fourcc)
 {
 	const struct ph_format_info *info = ph_format_get_info(fourcc);
 
@@ -76,9 +102,14 @@ bool image_file_supports(enum image_file_type type, uint32_t fourcc)
 {
 	switch (type) {
 	case IMAGE_FILE_PNG:
-		return is_processed(fourcc) || fourcc == PH_FORMAT_RGB48 || is_bayer(fourcc);
+		return image_format_is_processed(fourcc) || fourcc == PH_FORMAT_RGB48 ||
+		       image_format_is_bayer(fourcc);
 	case IMAGE_FILE_PPM:
-		return is_processed(fourcc) || fourcc == PH_FORMAT_RGB48;
+		return image_format_is_processed(fourcc) || fourcc == PH_FORMAT_RGB48;
+	case IMAGE_FILE_JPEG:
+		return image_format_is_processed(fourcc) || fourcc == PH_FORMAT_RGB48;
+	case IMAGE_FILE_DNG:
+		return image_format_is_bayer(fourcc);
 	case IMAGE_FILE_RAW:
 		return true;
 	}
@@ -255,16 +286,21 @@ int image_rgb48_to_host(const struct image_frame *frame, uint16_t *out)
 	return 0;
 }
 
-int image_raw_to_grey16(const struct image_frame *frame, uint16_t *out)
+int image_raw_unpack(const struct image_frame *frame, uint16_t *out)
 {
 	const struct ph_format_info *info = ph_format_get_info(frame->fourcc);
 	uint32_t w = frame->width, h = frame->height;
-	unsigned shift;
+	struct ph_isp_input input = {
+		.fourcc = frame->fourcc,
+		.width = w,
+		.height = h,
+		.stride = frame->stride[0],
+		.data = frame->data[0],
+	};
 	size_t row;
 
-	if (!is_bayer(frame->fourcc))
+	if (!image_format_is_bayer(frame->fourcc))
 		return -ENOTSUP;
-	shift = 16 - info->bit_depth;
 	if (!info->packed)
 		row = (size_t)w * 2;
 	else if (info->bit_depth == 10)
@@ -273,29 +309,19 @@ int image_raw_to_grey16(const struct image_frame *frame, uint16_t *out)
 		row = ((size_t)w + 1) / 2 * 3;
 	if (!plane_holds(frame, 0, row, h))
 		return -EMSGSIZE;
+	return ph_isp_unpack(&input, out, w) ? -EINVAL : 0;
+}
 
-	for (uint32_t y = 0; y < h; y++) {
-		const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
-		uint16_t *dst = out + (size_t)y * w;
+int image_raw_to_grey16(const struct image_frame *frame, uint16_t *out)
+{
+	int ret = image_raw_unpack(frame, out);
+	unsigned shift;
 
-		for (uint32_t x = 0; x < w; x++) {
-			unsigned v;
-
-			if (!info->packed) {
-				v = src[2 * x] | (unsigned)src[2 * x + 1] << 8;
-			} else if (info->bit_depth == 10) {
-				const uint8_t *g = src + (x / 4) * 5;
-
-				v = (unsigned)g[x % 4] << 2 | ((g[4] >> (2 * (x % 4))) & 3);
-			} else {
-				const uint8_t *g = src + (x / 2) * 3;
-
-				v = (unsigned)g[x % 2] << 4 | ((g[2] >> (4 * (x % 2))) & 15);
-			}
-			v &= (1u << info->bit_depth) - 1;
-			dst[x] = (uint16_t)(v << shift);
-		}
-	}
+	if (ret)
+		return ret;
+	shift = 16 - ph_format_get_info(frame->fourcc)->bit_depth;
+	for (size_t i = 0; i < (size_t)frame->width * frame->height; i++)
+		out[i] = (uint16_t)(out[i] << shift);
 	return 0;
 }
 
@@ -450,9 +476,9 @@ static int encode_png(FILE *file, uint32_t width, uint32_t height, enum png_layo
 static int write_png(FILE *file, const struct image_frame *frame)
 {
 	size_t pixels = (size_t)frame->width * frame->height;
-	enum png_layout layout = frame->fourcc == PH_FORMAT_RGB48 ? PNG_RGB16
-				 : is_processed(frame->fourcc)	  ? PNG_RGB8
-								  : PNG_GREY16;
+	enum png_layout layout = frame->fourcc == PH_FORMAT_RGB48	    ? PNG_RGB16
+				 : image_format_is_processed(frame->fourcc) ? PNG_RGB8
+									    : PNG_GREY16;
 	size_t size = pixels * (layout == PNG_RGB16 ? 6 : layout == PNG_GREY16 ? 2 : 3);
 	void *buf = malloc(size ? size : 1);
 	int ret;
@@ -471,14 +497,38 @@ static int write_png(FILE *file, const struct image_frame *frame)
 	return ret;
 }
 
-int image_write(const char *path, enum image_file_type type, const struct image_frame *frame)
+/* DNG goes through libtiff, which wants a file descriptor it may read back. */
+static int write_dng_file(const char *path, const struct image_frame *frame,
+			  const struct image_raw_info *info)
 {
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = image_write_dng(fd, frame, info);
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret)
+		unlink(path);
+	return ret;
+}
+
+int image_write(const char *path, enum image_file_type type, const struct image_frame *frame,
+		const struct image_write_options *options)
+{
+	int quality = options && options->jpeg_quality ? options->jpeg_quality
+						       : IMAGE_JPEG_QUALITY_DEFAULT;
 	FILE *file;
 	int ret;
 
 	if (!image_file_supports(type, frame->fourcc))
 		return -ENOTSUP;
-	file = fopen(path, "wb");
+	if (quality < 1 || quality > 100)
+		return -EINVAL;
+	if (type == IMAGE_FILE_DNG)
+		return write_dng_file(path, frame, options ? options->raw : NULL);
+	file = fopen(path, "wbe");
 	if (!file)
 		return -errno;
 	switch (type) {
@@ -490,6 +540,9 @@ int image_write(const char *path, enum image_file_type type, const struct image_
 		break;
 	case IMAGE_FILE_RAW:
 		ret = write_raw(file, frame);
+		break;
+	case IMAGE_FILE_JPEG:
+		ret = image_write_jpeg(file, frame, quality);
 		break;
 	default:
 		ret = -ENOTSUP;
