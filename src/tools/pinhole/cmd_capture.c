@@ -469,6 +469,14 @@ static int prepare(struct capture *cap)
 		return CLI_EXIT_RUNTIME;
 	}
 
+	/* Every stream's writer first, so nothing is allocated or printed for nothing. */
+	for (unsigned i = 0; i < cap->stream_count; i++) {
+		struct ph_stream *stream = ph_camera_stream_at(cap->camera, i);
+		const struct ph_stream_config *sc = stream ? ph_stream_get_config(stream) : NULL;
+
+		if (sc && check_output_type(opts, i, sc))
+			return CLI_EXIT_RUNTIME;
+	}
 	for (unsigned i = 0; i < cap->stream_count; i++) {
 		struct ph_stream *stream = ph_camera_stream_at(cap->camera, i);
 		const struct ph_stream_config *sc = stream ? ph_stream_get_config(stream) : NULL;
@@ -479,8 +487,6 @@ static int prepare(struct capture *cap)
 			return CLI_EXIT_RUNTIME;
 		}
 		cap->streams[i] = stream;
-		if (check_output_type(opts, i, sc))
-			return CLI_EXIT_RUNTIME;
 
 		want = sc->buffer_count > CAPTURE_MIN_BUFFERS ? sc->buffer_count
 							      : CAPTURE_MIN_BUFFERS;

@@ -279,12 +279,17 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 			break;
 		}
 		case 'o':
-			if (image_file_type_from_path(optarg, &opts->output_type) ||
-			    opts->output_type == IMAGE_FILE_RAW ||
-			    opts->output_type == IMAGE_FILE_DNG)
+			if (image_file_type_from_path(optarg, &opts->output_type))
 				return cli_usage_error("develop",
 						       "cannot tell the output type of '%s' "
 						       "(expected .png, .jpg or .ppm)",
+						       optarg);
+			if (opts->output_type == IMAGE_FILE_RAW ||
+			    opts->output_type == IMAGE_FILE_DNG)
+				return cli_usage_error("develop",
+						       "develop writes a processed picture, not %s "
+						       "('%s'); use .png, .jpg or .ppm",
+						       image_file_type_name(opts->output_type),
 						       optarg);
 			opts->output = optarg;
 			break;

@@ -31,7 +31,19 @@ GOLDEN_CASES = {
     'error-bad-control-value': ['capture', 'virtual', '--control', 'ExposureTime=abc'],
     'error-bad-control-count': ['capture', 'virtual', '--control', 'ColourGains=1.5'],
     'error-metadata-only-control': ['capture', 'virtual', '--control', 'FrameDuration=1'],
-    'error-unknown-extension': ['capture', 'virtual', '--output', 'frame-#.jpg'],
+    'error-unknown-extension': ['capture', 'virtual', '--output', 'frame-#.gif'],
+    'error-dng-processed': ['capture', 'virtual', '--frames', '1', '--output', 'frame-#.dng'],
+    'error-jpeg-raw': ['capture', 'virtual', '--frames', '1', '--stream', 'role=raw',
+                       '--output', 'frame-#.jpg'],
+    'error-jpeg-raw-two-streams': ['capture', 'virtual', '--frames', '1', '--stream', 'role=raw',
+                                   '--stream', 'role=still', '--output', 'frame-#.jpg'],
+    'error-dng-second-stream': ['capture', 'virtual', '--frames', '1', '--stream', 'role=raw',
+                                '--stream', 'role=still', '--output', 'raw-#.dng',
+                                '--output', 'still-#.dng'],
+    'error-output-count': ['capture', 'virtual', '--frames', '1', '--stream', 'role=raw',
+                           '--stream', 'role=still', '--output', 'a-#.dng', '--output', 'b-#.jpg',
+                           '--output', 'c-#.png'],
+    'error-jpeg-quality': ['capture', 'virtual', '--jpeg-quality', '0', '--output', 'f-#.jpg'],
     'error-stream-syntax': ['capture', 'virtual', '--stream', 'role'],
     'error-stream-key': ['capture', 'virtual', '--stream', 'role=raw,depth=8'],
     'error-stream-role': ['capture', 'virtual', '--stream', 'role=preview'],
@@ -85,6 +97,10 @@ DEVELOP_GOLDEN_CASES = {
                              '--depth', '12', '-o', 'out.png'], {}),
     'error-develop-extension': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
                                  '-o', 'out.raw'], {}),
+    'error-develop-dng-output': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                                  '-o', 'out.dng'], {}),
+    'error-develop-jpeg-quality': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
+                                    '--jpeg-quality', '101', '-o', 'out.jpg'], {}),
 }
 
 
@@ -449,6 +465,42 @@ def capture_tests(pinhole, results):
             expected = (len(b'P6\n64 64\n255\n') if magic else 0) + 64 * 64 * 3
             if (magic and not data.startswith(magic)) or len(data) < expected:
                 results.fail(name, '%s holds %d bytes, expected %d' % (path, len(data), expected))
+            else:
+                results.ok(name)
+
+    # JPEG from every path of the writer (RGB as is, JFIF YUV planes, 4:2:2,
+    # converted), DNG from packed raw, and one --output per stream. The
+    # decoders' checks are in test/integration/stills; here the files must
+    # exist and start right (this also runs the writers under valgrind).
+    small = 'width=320,height=240'
+    with tempfile.TemporaryDirectory(prefix='pinhole-cli-') as tmp:
+        cases = [('capture-jpeg-' + f.lower(), ['--stream', 'role=still,format=' + f],
+                  ['one-%s.jpg' % f], [b'\xff\xd8\xff'])
+                 for f in ('RGB888', 'NV12', 'YUYV', 'RGB565')]
+        cases.append(('capture-dng-raw10-packed', ['--stream', 'role=raw,format=SRGGB10_CSI2P'],
+                      ['one.dng'], [b'II*\x00']))
+        cases.append(('capture-dng-and-jpeg', ['--stream', 'role=raw', '--stream', 'role=still',
+                                               '--jpeg-quality', '75'],
+                      ['two.dng', 'two.jpg'], [b'II*\x00', b'\xff\xd8\xff']))
+        for name, streams, outputs, magics in cases:
+            args = ['capture', 'virtual', '--frames', '1', '--quiet'] + streams
+            for o in outputs:
+                args += ['--output', os.path.join(tmp, o)]
+            proc = run(pinhole, args, virtual=small)
+            if proc.returncode != 0 or proc.stderr:
+                results.fail(name, 'exit %d: %s' % (proc.returncode, proc.stderr))
+                continue
+            bad = []
+            for o, magic in zip(outputs, magics):
+                try:
+                    with open(os.path.join(tmp, o), 'rb') as f:
+                        head = f.read(len(magic))
+                except OSError as e:
+                    head = str(e).encode()
+                if head != magic:
+                    bad.append('%s starts %r' % (o, head))
+            if bad:
+                results.fail(name, ', '.join(bad))
             else:
                 results.ok(name)
 
