@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dng.h"
 #include "image_writer.h"
 #include "isp/isp.h"
 
@@ -35,6 +36,9 @@ struct develop_options {
 	/* Given at the format's bit depth; converted when the parameters are built. */
 	bool have_black, have_white;
 	uint32_t black[4], white;
+	const char *black_text, *white_text; /* as given, parsed once the depth is known */
+	bool have_gains, have_ccm;	     /* given: they override a DNG's */
+	bool dng;			     /* the input is a DNG: format, size, levels from it */
 	struct ph_isp_params params;
 };
 
@@ -137,6 +141,8 @@ static int parse_black_level(const char *text, uint32_t max, uint32_t out[4])
 	return n == 3 ? 0 : -EINVAL;
 }
 
+static int parse_levels(struct develop_options *opts);
+
 /* Parse the command line. @return -1 to go on, else an exit code. */
 static int parse_options(struct develop_options *opts, int argc, char **argv)
 {
@@ -176,7 +182,7 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *format = NULL, *black = NULL, *white = NULL;
+	const char *format = NULL;
 	char list[1024];
 	float gains[2];
 	int opt;
@@ -212,10 +218,10 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 						       optarg);
 			break;
 		case OPT_BLACK:
-			black = optarg;
+			opts->black_text = optarg;
 			break;
 		case OPT_WHITE:
-			white = optarg;
+			opts->white_text = optarg;
 			break;
 		case OPT_GAINS:
 			if (parse_floats(optarg, 2, 0.0f, 64.0f, gains) || gains[0] <= 0.0f ||
@@ -227,6 +233,7 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 			opts->params.wb_gains[0] = gains[0];
 			opts->params.wb_gains[1] = 1.0f;
 			opts->params.wb_gains[2] = gains[1];
+			opts->have_gains = true;
 			break;
 		case OPT_CCM:
 			if (parse_floats(optarg, 9, -64.0f, 64.0f, opts->params.ccm))
@@ -234,6 +241,7 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 						       "invalid matrix '%s' (expected 9 "
 						       "comma-separated numbers, row by row)",
 						       optarg);
+			opts->have_ccm = true;
 			break;
 		case OPT_GAMMA:
 			opts->params.gamma = true;
@@ -312,6 +320,18 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_usage_error("develop", "unexpected argument '%s'", argv[optind + 1]);
 	opts->input = argv[optind];
+	if (!opts->output)
+		return cli_usage_error("develop", "no --output given");
+	enum image_file_type input_type;
+
+	opts->dng = !image_file_type_from_path(opts->input, &input_type) &&
+		    input_type == IMAGE_FILE_DNG;
+	if (opts->dng) {
+		if (format || opts->width || opts->stride)
+			return cli_usage_error("develop", "--format, --size and --stride come "
+							  "from the DNG file");
+		return -1; /* levels once the file is read */
+	}
 	if (!format)
 		return cli_usage_error("develop", "no --format given; raw formats: %s",
 				       raw_format_list(list, sizeof(list)));
@@ -322,10 +342,14 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 				       format, raw_format_list(list, sizeof(list)));
 	if (!opts->width)
 		return cli_usage_error("develop", "no --size given");
-	if (!opts->output)
-		return cli_usage_error("develop", "no --output given");
+	return parse_levels(opts);
+}
 
-	/* Levels at the format's depth. */
+/* --black-level and --white-level at the format's depth, to the ISP's scale. @return -1 or an
+ * exit code. */
+static int parse_levels(struct develop_options *opts)
+{
+	const char *black = opts->black_text, *white = opts->white_text;
 	uint32_t max = (1u << opts->format->bit_depth) - 1;
 
 	if (black) {
@@ -417,6 +441,97 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The raw file as --format, --size and --stride describe it. @return -1, or an exit code. */
+static int load_raw(struct develop_options *opts, uint8_t **raw)
+{
+	size_t raw_size = 0;
+	uint64_t row, needed;
+
+	row = min_stride(opts->format, opts->width);
+	if (opts->stride && opts->stride < row)
+		return cli_usage_error(
+			"develop", "stride %u is below the %llu bytes of one %s line of %u pixels",
+			opts->stride, (unsigned long long)row, opts->format->name, opts->width);
+
+	if (read_input(opts->input, raw, &raw_size) < 0)
+		return CLI_EXIT_RUNTIME;
+	/* No --stride: lines padded evenly to fill the file (as captured), else none. */
+	if (!opts->stride) {
+		uint64_t per_line = raw_size / opts->height;
+
+		opts->stride = (uint32_t)row;
+		if (raw_size % opts->height == 0 && per_line > row && per_line <= UINT32_MAX)
+			opts->stride = (uint32_t)per_line;
+	}
+	needed = (uint64_t)opts->stride * opts->height;
+	if (raw_size < needed) {
+		cli_error("'%s' holds %zu bytes; %s %ux%u with a stride of %u bytes needs %llu",
+			  opts->input, raw_size, opts->format->name, opts->width, opts->height,
+			  opts->stride, (unsigned long long)needed);
+		free(*raw);
+		*raw = NULL;
+		return CLI_EXIT_RUNTIME;
+	}
+	if (raw_size > needed)
+		cli_warning(
+			"'%s' holds %zu bytes, more than the %llu of %s %ux%u; ignoring the rest",
+			opts->input, raw_size, (unsigned long long)needed, opts->format->name,
+			opts->width, opts->height);
+	return -1;
+}
+
+/* A DNG: its mosaic, and the levels, gains and CCM options did not set. @return -1 or an
+ * exit code. */
+static int load_dng(struct develop_options *opts, uint8_t **raw)
+{
+	struct dng_raw dng;
+	char err[256];
+	unsigned shift;
+	int ret;
+
+	ret = dng_read(opts->input, &dng, err, sizeof(err));
+	if (ret < 0) {
+		cli_error("cannot read the DNG '%s': %s", opts->input, err);
+		return CLI_EXIT_RUNTIME;
+	}
+	opts->format = ph_format_get_info(dng.fourcc);
+	opts->width = dng.width;
+	opts->height = dng.height;
+	opts->stride = dng.width * 2;
+	ret = parse_levels(opts);
+	if (ret >= 0) {
+		free(dng.pixels);
+		return ret;
+	}
+	shift = 16 - dng.depth;
+	for (unsigned i = 0; i < 4 && !opts->have_black; i++)
+		opts->params.black_level[i] =
+			(uint16_t)(dng.black[i] * (float)(1u << shift) + 0.5f);
+	if (!opts->have_white)
+		opts->params.white_level = (uint16_t)(dng.white << shift);
+	if (!opts->have_gains && dng.have_neutral)
+		for (unsigned i = 0; i < 3; i++)
+			opts->params.wb_gains[i] = dng.neutral[1] / dng.neutral[i];
+	if (!opts->have_ccm && dng.have_matrix &&
+	    dng_ccm_from_matrix(dng.matrix, opts->params.wb_gains, opts->params.ccm))
+		cli_warning("'%s': ColorMatrix1 is singular; no colour correction", opts->input);
+	if (opts->global.verbose)
+		fprintf(stderr,
+			"%s: %s %ux%u, black %u,%u,%u,%u, white %u (16-bit scale), gains "
+			"%.4g,%.4g, "
+			"CCM %.4g,%.4g,%.4g,%.4g,%.4g,%.4g,%.4g,%.4g,%.4g\n",
+			opts->input, opts->format->name, dng.width, dng.height,
+			opts->params.black_level[0], opts->params.black_level[1],
+			opts->params.black_level[2], opts->params.black_level[3],
+			opts->params.white_level, opts->params.wb_gains[0],
+			opts->params.wb_gains[2], opts->params.ccm[0], opts->params.ccm[1],
+			opts->params.ccm[2], opts->params.ccm[3], opts->params.ccm[4],
+			opts->params.ccm[5], opts->params.ccm[6], opts->params.ccm[7],
+			opts->params.ccm[8]);
+	*raw = (uint8_t *)dng.pixels;
+	return -1;
+}
+
 int cmd_develop(const struct cli_global *global, int argc, char **argv)
 {
 	struct develop_options opts = {.global = *global};
@@ -425,8 +540,7 @@ int cmd_develop(const struct cli_global *global, int argc, char **argv)
 	struct ph_isp_input input = {0};
 	struct ph_isp *isp = NULL;
 	uint8_t *raw = NULL, *pixels = NULL;
-	size_t raw_size = 0, out_size;
-	uint64_t row, needed;
+	size_t out_size;
 	double start, elapsed;
 	int ret;
 
@@ -434,35 +548,9 @@ int cmd_develop(const struct cli_global *global, int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 
-	row = min_stride(opts.format, opts.width);
-	if (opts.stride && opts.stride < row)
-		return cli_usage_error(
-			"develop", "stride %u is below the %llu bytes of one %s line of %u pixels",
-			opts.stride, (unsigned long long)row, opts.format->name, opts.width);
-
-	if (read_input(opts.input, &raw, &raw_size) < 0)
-		return CLI_EXIT_RUNTIME;
-	/* No --stride: lines padded evenly to fill the file (as captured), else none. */
-	if (!opts.stride) {
-		uint64_t per_line = raw_size / opts.height;
-
-		opts.stride = (uint32_t)row;
-		if (raw_size % opts.height == 0 && per_line > row && per_line <= UINT32_MAX)
-			opts.stride = (uint32_t)per_line;
-	}
-	needed = (uint64_t)opts.stride * opts.height;
-	if (raw_size < needed) {
-		cli_error("'%s' holds %zu bytes; %s %ux%u with a stride of %u bytes needs %llu",
-			  opts.input, raw_size, opts.format->name, opts.width, opts.height,
-			  opts.stride, (unsigned long long)needed);
-		free(raw);
-		return CLI_EXIT_RUNTIME;
-	}
-	if (raw_size > needed)
-		cli_warning(
-			"'%s' holds %zu bytes, more than the %llu of %s %ux%u; ignoring the rest",
-			opts.input, raw_size, (unsigned long long)needed, opts.format->name,
-			opts.width, opts.height);
+	ret = opts.dng ? load_dng(&opts, &raw) : load_raw(&opts, &raw);
+	if (ret >= 0)
+		return ret;
 
 	output.fourcc = opts.depth == 16 ? PH_FORMAT_RGB48 : PH_FORMAT_RGB888;
 	output.width = opts.width;

@@ -42,6 +42,7 @@
 #include <pinhole/format.h>
 
 #include "config.h"
+#include "dng.h"
 #include "image_writer.h"
 #include "isp/isp.h"
 
@@ -90,40 +91,6 @@ static int tiff_warning(TIFF *tif, void *user_data, const char *module, const ch
 
 /* ---- colour ------------------------------------------------------------------------------- */
 
-/* Linear sRGB to CIE XYZ, D65 white (IEC 61966-2-1). */
-static const double srgb_to_xyz[9] = {
-	0.4124564, 0.3575761, 0.1804375, 0.2126729, 0.7151522,
-	0.0721750, 0.0193339, 0.1191920, 0.9503041,
-};
-
-static void mat_mul(const double a[9], const double b[9], double out[9])
-{
-	for (unsigned i = 0; i < 3; i++)
-		for (unsigned j = 0; j < 3; j++)
-			out[3 * i + j] =
-				a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
-}
-
-/* @return false if @p m is singular. */
-static bool mat_invert(const double m[9], double out[9])
-{
-	double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
-		     m[2] * (m[3] * m[7] - m[4] * m[6]);
-
-	if (!isfinite(det) || fabs(det) < 1e-12)
-		return false;
-	out[0] = (m[4] * m[8] - m[5] * m[7]) / det;
-	out[1] = (m[2] * m[7] - m[1] * m[8]) / det;
-	out[2] = (m[1] * m[5] - m[2] * m[4]) / det;
-	out[3] = (m[5] * m[6] - m[3] * m[8]) / det;
-	out[4] = (m[0] * m[8] - m[2] * m[6]) / det;
-	out[5] = (m[2] * m[3] - m[0] * m[5]) / det;
-	out[6] = (m[3] * m[7] - m[4] * m[6]) / det;
-	out[7] = (m[1] * m[6] - m[0] * m[7]) / det;
-	out[8] = (m[0] * m[4] - m[1] * m[3]) / det;
-	return true;
-}
-
 /* The frame's white-balance gains (R, G, B), 1 when unknown or unusable. */
 static void frame_gains(const struct image_raw_info *info, double gains[3])
 {
@@ -142,32 +109,19 @@ static void frame_ccm(const struct image_raw_info *info, double ccm[9])
 		ccm[i] = info && info->have_ccm ? info->ccm[i] : (i % 4 == 0);
 }
 
-/* ColorMatrix1 = G^-1 * CCM^-1 * S^-1, normalised. @return false if singular. */
+/* ColorMatrix1 of the frame (dng_colour.c). @return false if its CCM is singular. */
 static bool colour_matrix(const struct image_raw_info *info, float out[9])
 {
-	double gains[3], ccm[9], ccm_inv[9], xyz_to_srgb[9], m[9], d65[3], top = 0;
+	double gains[3], ccm[9];
+	float g[3], c[9];
 
 	frame_gains(info, gains);
 	frame_ccm(info, ccm);
-	if (!mat_invert(ccm, ccm_inv) || !mat_invert(srgb_to_xyz, xyz_to_srgb))
-		return false;
-	mat_mul(ccm_inv, xyz_to_srgb, m);
+	for (unsigned i = 0; i < 3; i++)
+		g[i] = (float)gains[i];
 	for (unsigned i = 0; i < 9; i++)
-		m[i] /= gains[i / 3];
-	/* Camera values of D65 white (S * (1,1,1)): the largest becomes 1. */
-	for (unsigned i = 0; i < 3; i++) {
-		d65[i] = 0;
-		for (unsigned j = 0; j < 3; j++)
-			d65[i] += m[3 * i + j] * (srgb_to_xyz[3 * j] + srgb_to_xyz[3 * j + 1] +
-						  srgb_to_xyz[3 * j + 2]);
-		if (d65[i] > top)
-			top = d65[i];
-	}
-	if (!(top > 0))
-		return false;
-	for (unsigned i = 0; i < 9; i++)
-		out[i] = (float)(m[i] / top);
-	return true;
+		c[i] = (float)ccm[i];
+	return dng_colour_matrix(c, g, out) == 0;
 }
 
 /* The standard illuminant nearest @p kelvin (in mireds); D65 when unknown. */

@@ -75,10 +75,13 @@ static const char capture_help[] =
 
 static const char develop_help[] =
 	"Usage: pinhole develop FILE --format FORMAT --size WxH [OPTIONS] -o OUTPUT\n"
+	"       pinhole develop FILE.dng [OPTIONS] -o OUTPUT\n"
 	"\n"
 	"Run the software ISP on FILE, a raw frame without header, and write the\n"
 	"picture. Every stage is off unless an option turns it on, so a mosaiced sRGB\n"
-	"image develops back to itself.\n"
+	"image develops back to itself. A DNG brings its format, size, black and white\n"
+	"levels, white balance (AsShotNeutral) and colour matrix (ColorMatrix1);\n"
+	"options given override them.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format FORMAT    raw format of FILE (SRGGB10_CSI2P, SGRBG12, Y10, ...)\n"

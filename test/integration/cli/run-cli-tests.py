@@ -99,6 +99,10 @@ DEVELOP_GOLDEN_CASES = {
                                  '-o', 'out.raw'], {}),
     'error-develop-dng-output': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
                                   '-o', 'out.dng'], {}),
+    'error-develop-dng-empty': (['develop', 'in.dng', '-o', 'out.png'], {'in.dng': 0}),
+    'error-develop-dng-not-tiff': (['develop', 'in.dng', '-o', 'out.png'], {'in.dng': 64}),
+    'error-develop-dng-format': (['develop', 'in.dng', '--format', 'SRGGB10', '-o', 'out.png'],
+                                 {'in.dng': 64}),
     'error-develop-jpeg-quality': (['develop', 'in.raw', '--format', 'SRGGB8', '--size', '64x48',
                                     '--jpeg-quality', '101', '-o', 'out.jpg'], {}),
 }
