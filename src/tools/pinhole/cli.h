@@ -61,5 +61,11 @@ int cli_format_list_value(const struct ph_control_list *list, uint32_t id, char 
 /* Strictly parse an unsigned decimal number. @return 0 or -EINVAL. */
 int cli_parse_uint(const char *text, uint32_t max, uint32_t *out);
 
+/*
+ * Parse the --jpeg-quality value of @p command (1 to 100) into @p quality.
+ * @return -1 on success, else the exit code of the reported usage error.
+ */
+int cli_parse_jpeg_quality(const char *command, const char *text, int *quality);
+
 /* Parse "WxH", each 1 to 16384. @return 0 or -EINVAL. */
 int cli_parse_size(const char *text, uint32_t *width, uint32_t *height);

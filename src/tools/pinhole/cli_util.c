@@ -169,3 +169,14 @@ int cli_parse_size(const char *text, uint32_t *width, uint32_t *height)
 		return -EINVAL;
 	return 0;
 }
+
+int cli_parse_jpeg_quality(const char *command, const char *text, int *quality)
+{
+	uint32_t value;
+
+	if (cli_parse_uint(text, 100, &value) || !value)
+		return cli_usage_error(command, "invalid JPEG quality '%s' (expected 1 to 100)",
+				       text);
+	*quality = (int)value;
+	return -1;
+}

@@ -129,13 +129,10 @@ static int parse_options(struct capture_options *opts, int argc, char **argv)
 			opts->outputs[opts->output_count++] = optarg;
 			break;
 		case OPT_JPEG_QUALITY: {
-			uint32_t quality;
+			int ret = cli_parse_jpeg_quality("capture", optarg, &opts->jpeg_quality);
 
-			if (cli_parse_uint(optarg, 100, &quality) || !quality)
-				return cli_usage_error(
-					"capture", "invalid JPEG quality '%s' (expected 1 to 100)",
-					optarg);
-			opts->jpeg_quality = (int)quality;
+			if (ret >= 0)
+				return ret;
 			break;
 		}
 		case 'm':

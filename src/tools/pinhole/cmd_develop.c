@@ -277,13 +277,10 @@ static int parse_options(struct develop_options *opts, int argc, char **argv)
 					optarg);
 			break;
 		case OPT_JPEG_QUALITY: {
-			uint32_t quality;
+			int ret = cli_parse_jpeg_quality("develop", optarg, &opts->jpeg_quality);
 
-			if (cli_parse_uint(optarg, 100, &quality) || !quality)
-				return cli_usage_error(
-					"develop", "invalid JPEG quality '%s' (expected 1 to 100)",
-					optarg);
-			opts->jpeg_quality = (int)quality;
+			if (ret >= 0)
+				return ret;
 			break;
 		}
 		case 'o':

@@ -7,9 +7,13 @@
  * 'pinhole develop' (dng_reader.c).
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <pinhole/format.h>
+#include <tiffio.h>
 
 /*
  * ColorMatrix1 (XYZ to camera) of a frame developed by @p ccm (white-balanced
@@ -27,6 +31,16 @@ int dng_colour_matrix(const float ccm[9], const float gains[3], float matrix[9])
  * @return 0, or -EINVAL if @p matrix is singular or a row sums to 0.
  */
 int dng_ccm_from_matrix(const float matrix[9], const float gains[3], float ccm[9]);
+
+/* CFAPattern of a Bayer order: 0 red, 1 green, 2 blue, row by row. */
+void dng_cfa_pattern(enum ph_bayer_order order, uint8_t pattern[4]);
+
+/* The Bayer order of a 2x2 CFAPattern, PH_BAYER_NONE if it is not one. */
+enum ph_bayer_order dng_bayer_order(const uint8_t pattern[4]);
+
+/* A libtiff warning handler that drops the warnings (they are not errors). */
+int dng_tiff_ignore_warning(TIFF *tif, void *user_data, const char *module, const char *fmt,
+			    va_list ap);
 
 /* The raw image of a DNG and what develops it. */
 struct dng_raw {

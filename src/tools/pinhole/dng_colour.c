@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The colour matrix of a DNG from the IPA's CCM and gains, and back (doc/stills.md). */
+/*
+ * What the DNG reader and writer share: the colour matrix from the IPA's CCM
+ * and gains and back (doc/stills.md), the CFA pattern codes, libtiff glue.
+ */
 
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "dng.h"
 
@@ -91,4 +95,35 @@ int dng_ccm_from_matrix(const float matrix[9], const float gains[3], float ccm[9
 			ccm[3 * i + j] = (float)(to_srgb[3 * i + j] / sum);
 	}
 	return 0;
+}
+
+static const uint8_t cfa_patterns[4][4] = {
+	[PH_BAYER_RGGB] = {0, 1, 1, 2},
+	[PH_BAYER_GRBG] = {1, 0, 2, 1},
+	[PH_BAYER_GBRG] = {1, 2, 0, 1},
+	[PH_BAYER_BGGR] = {2, 1, 1, 0},
+};
+
+void dng_cfa_pattern(enum ph_bayer_order order, uint8_t pattern[4])
+{
+	memcpy(pattern, cfa_patterns[order <= PH_BAYER_BGGR ? order : PH_BAYER_RGGB], 4);
+}
+
+enum ph_bayer_order dng_bayer_order(const uint8_t pattern[4])
+{
+	for (unsigned o = 0; o <= PH_BAYER_BGGR; o++)
+		if (!memcmp(pattern, cfa_patterns[o], 4))
+			return (enum ph_bayer_order)o;
+	return PH_BAYER_NONE;
+}
+
+int dng_tiff_ignore_warning(TIFF *tif, void *user_data, const char *module, const char *fmt,
+			    va_list ap)
+{
+	(void)tif;
+	(void)user_data;
+	(void)module;
+	(void)fmt;
+	(void)ap;
+	return 1;
 }

@@ -61,16 +61,6 @@ static int tiff_error(TIFF *tif, void *user_data, const char *module, const char
 	return 1;
 }
 
-static int tiff_warning(TIFF *tif, void *user_data, const char *module, const char *fmt, va_list ap)
-{
-	(void)tif;
-	(void)user_data;
-	(void)module;
-	(void)fmt;
-	(void)ap;
-	return 1;
-}
-
 /* Is the current directory a CFA raw image (NewSubFileType 0)? */
 static bool is_raw_ifd(TIFF *tif)
 {
@@ -99,21 +89,6 @@ static int find_raw_ifd(struct reader *r, TIFF *tif)
 		if (TIFFSetSubDirectory(tif, copy[i]) && is_raw_ifd(tif))
 			return 0;
 	return fail(r, -ENOTSUP, "no CFA raw image (NewSubFileType 0) among %u SubIFDs", count);
-}
-
-static enum ph_bayer_order bayer_order(const uint8_t p[4])
-{
-	static const uint8_t patterns[4][4] = {
-		[PH_BAYER_RGGB] = {0, 1, 1, 2},
-		[PH_BAYER_GRBG] = {1, 0, 2, 1},
-		[PH_BAYER_GBRG] = {1, 2, 0, 1},
-		[PH_BAYER_BGGR] = {2, 1, 1, 0},
-	};
-
-	for (unsigned o = 0; o < 4; o++)
-		if (!memcmp(p, patterns[o], 4))
-			return (enum ph_bayer_order)o;
-	return PH_BAYER_NONE;
 }
 
 /* Geometry, sample layout and CFA of the raw directory. */
@@ -146,7 +121,7 @@ static int read_layout(struct reader *r, TIFF *tif, struct dng_raw *raw, uint16_
 	    dims[1] != 2 || !TIFFGetField(tif, TIFFTAG_CFAPATTERN, &count, &pattern) ||
 	    count != 4 || !pattern)
 		return fail(r, -ENOTSUP, "the CFA is not a 2x2 pattern");
-	order = bayer_order(pattern);
+	order = dng_bayer_order(pattern);
 	if (order == PH_BAYER_NONE)
 		return fail(r, -ENOTSUP, "the CFA pattern %u %u %u %u is not a Bayer pattern",
 			    pattern[0], pattern[1], pattern[2], pattern[3]);
@@ -261,7 +236,7 @@ int dng_read(const char *path, struct dng_raw *raw, char *err, size_t err_size)
 		return fail(&r, -ENOMEM, "out of memory");
 	}
 	TIFFOpenOptionsSetErrorHandlerExtR(options, tiff_error, &r);
-	TIFFOpenOptionsSetWarningHandlerExtR(options, tiff_warning, &r);
+	TIFFOpenOptionsSetWarningHandlerExtR(options, dng_tiff_ignore_warning, &r);
 	tif = TIFFFdOpenExt(fd, path, "r", options); /* TIFFClose closes fd, a failure does not */
 	TIFFOpenOptionsFree(options);
 	if (!tif) {

@@ -79,16 +79,6 @@ static int tiff_error(TIFF *tif, void *user_data, const char *module, const char
 	return 1;
 }
 
-static int tiff_warning(TIFF *tif, void *user_data, const char *module, const char *fmt, va_list ap)
-{
-	(void)tif;
-	(void)user_data;
-	(void)module;
-	(void)fmt;
-	(void)ap;
-	return 1;
-}
-
 /* ---- colour ------------------------------------------------------------------------------- */
 
 /* The frame's white-balance gains (R, G, B), 1 when unknown or unusable. */
@@ -273,19 +263,6 @@ static void format_time(int64_t seconds, char out[20])
 		snprintf(out, 20, "0000:00:00 00:00:00");
 }
 
-static void cfa_pattern(enum ph_bayer_order order, uint8_t out[4])
-{
-	/* 0 red, 1 green, 2 blue, row by row. */
-	static const uint8_t patterns[4][4] = {
-		[PH_BAYER_RGGB] = {0, 1, 1, 2},
-		[PH_BAYER_GRBG] = {1, 0, 2, 1},
-		[PH_BAYER_GBRG] = {1, 2, 0, 1},
-		[PH_BAYER_BGGR] = {2, 1, 1, 0},
-	};
-
-	memcpy(out, patterns[order], 4);
-}
-
 static int write_preview_ifd(TIFF *tif, struct dng_job *job, const char *datetime)
 {
 	const struct image_raw_info *info = job->info;
@@ -350,7 +327,7 @@ static int write_raw_ifd(TIFF *tif, struct dng_job *job)
 	float black[4];
 	int failed = 0;
 
-	cfa_pattern(job->format->bayer, pattern);
+	dng_cfa_pattern(job->format->bayer, pattern);
 	for (unsigned i = 0; i < 4; i++)
 		black[i] = info && info->have_black
 				   ? (float)info->black_level[i] / (float)(1u << (16 - depth))
@@ -431,7 +408,7 @@ int image_write_dng(int fd, const struct image_frame *frame, const struct image_
 		goto out;
 	}
 	TIFFOpenOptionsSetErrorHandlerExtR(options, tiff_error, &job);
-	TIFFOpenOptionsSetWarningHandlerExtR(options, tiff_warning, &job);
+	TIFFOpenOptionsSetWarningHandlerExtR(options, dng_tiff_ignore_warning, &job);
 	tif = TIFFFdOpenExt(tiff_fd, "dng", "w", options);
 	if (!tif) {
 		close(tiff_fd);

@@ -116,8 +116,7 @@ bool image_file_supports(enum image_file_type type, uint32_t fourcc)
 	return false;
 }
 
-/* Check that plane @p p holds @p lines lines of @p row bytes at its stride. */
-static bool plane_holds(const struct image_frame *frame, unsigned p, size_t row, size_t lines)
+bool image_plane_holds(const struct image_frame *frame, unsigned p, size_t row, size_t lines)
 {
 	if (p >= frame->plane_count || !frame->data[p] || frame->stride[p] < row)
 		return false;
@@ -210,7 +209,7 @@ int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb)
 	int bpp = rgb_pixel(fcc, (const uint8_t[4]){0}, 0, probe);
 
 	if (bpp) {
-		if (!plane_holds(frame, 0, (size_t)w * (size_t)bpp, h))
+		if (!image_plane_holds(frame, 0, (size_t)w * (size_t)bpp, h))
 			return -EMSGSIZE;
 		for (uint32_t y = 0; y < h; y++)
 			for (uint32_t x = 0; x < w; x++)
@@ -223,7 +222,7 @@ int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb)
 		/* YUYV: Y0 Cb Y1 Cr; UYVY: Cb Y0 Cr Y1. */
 		unsigned yo = fcc == PH_FORMAT_YUYV ? 0 : 1, co = 1 - yo;
 
-		if (!plane_holds(frame, 0, (size_t)cw * 4, h))
+		if (!image_plane_holds(frame, 0, (size_t)cw * 4, h))
 			return -EMSGSIZE;
 		for (uint32_t y = 0; y < h; y++) {
 			const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
@@ -244,9 +243,9 @@ int image_to_rgb888(const struct image_frame *frame, uint8_t *rgb)
 		const uint8_t *cb, *cr;
 		uint32_t cstride;
 
-		if (frame->plane_count < (planar ? 3u : 2u) || !plane_holds(frame, 0, w, h) ||
-		    !plane_holds(frame, 1, crow, ch) ||
-		    (planar && !plane_holds(frame, 2, crow, ch)))
+		if (frame->plane_count < (planar ? 3u : 2u) || !image_plane_holds(frame, 0, w, h) ||
+		    !image_plane_holds(frame, 1, crow, ch) ||
+		    (planar && !image_plane_holds(frame, 2, crow, ch)))
 			return -EMSGSIZE;
 		cstride = frame->stride[1];
 		cb = frame->data[1] + (fcc == PH_FORMAT_NV21);
@@ -274,7 +273,7 @@ int image_rgb48_to_host(const struct image_frame *frame, uint16_t *out)
 
 	if (frame->fourcc != PH_FORMAT_RGB48)
 		return -ENOTSUP;
-	if (!plane_holds(frame, 0, (size_t)w * 6, h))
+	if (!image_plane_holds(frame, 0, (size_t)w * 6, h))
 		return -EMSGSIZE;
 	for (uint32_t y = 0; y < h; y++) {
 		const uint8_t *src = frame->data[0] + (size_t)y * frame->stride[0];
@@ -307,7 +306,7 @@ int image_raw_unpack(const struct image_frame *frame, uint16_t *out)
 		row = ((size_t)w + 3) / 4 * 5;
 	else
 		row = ((size_t)w + 1) / 2 * 3;
-	if (!plane_holds(frame, 0, row, h))
+	if (!image_plane_holds(frame, 0, row, h))
 		return -EMSGSIZE;
 	return ph_isp_unpack(&input, out, w) ? -EINVAL : 0;
 }

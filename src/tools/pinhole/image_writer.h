@@ -96,6 +96,9 @@ int image_write_jpeg(FILE *file, const struct image_frame *frame, int quality);
 /* DNG (dng_writer.c): write @p frame, raw Bayer, to @p fd (read-write; left open). */
 int image_write_dng(int fd, const struct image_frame *frame, const struct image_raw_info *info);
 
+/* @return true if plane @p p of @p frame holds @p lines lines of @p row bytes at its stride. */
+bool image_plane_holds(const struct image_frame *frame, unsigned p, size_t row, size_t lines);
+
 /* @return true if @p fourcc is a processed (RGB or YUV, 8-bit) format the writers convert. */
 bool image_format_is_processed(uint32_t fourcc);
 

@@ -65,13 +65,6 @@ static int encode_planes(struct jpeg_job *job, const uint8_t *const planes[3], c
 	return 0;
 }
 
-/* Check that plane @p p holds @p lines lines of @p row bytes at its stride. */
-static bool holds(const struct image_frame *frame, unsigned p, size_t row, size_t lines)
-{
-	return p < frame->plane_count && frame->data[p] && frame->stride[p] >= row &&
-	       (size_t)frame->stride[p] * (lines - 1) + row <= frame->bytes_used[p];
-}
-
 /* NV12/NV21: split the interleaved chroma plane, encode 4:2:0. */
 static int encode_nv(struct jpeg_job *job, const struct image_frame *frame)
 {
@@ -80,7 +73,7 @@ static int encode_nv(struct jpeg_job *job, const struct image_frame *frame)
 	uint8_t *chroma;
 	int ret;
 
-	if (!holds(frame, 0, w, h) || !holds(frame, 1, (size_t)cw * 2, ch))
+	if (!image_plane_holds(frame, 0, w, h) || !image_plane_holds(frame, 1, (size_t)cw * 2, ch))
 		return -EMSGSIZE;
 	chroma = malloc((size_t)cw * ch * 2);
 	if (!chroma)
@@ -110,7 +103,7 @@ static int encode_422(struct jpeg_job *job, const struct image_frame *frame)
 	uint8_t *planes;
 	int ret;
 
-	if (!holds(frame, 0, (size_t)cw * 4, h))
+	if (!image_plane_holds(frame, 0, (size_t)cw * 4, h))
 		return -EMSGSIZE;
 	planes = malloc((size_t)w * h + (size_t)cw * h * 2);
 	if (!planes)
@@ -178,17 +171,19 @@ static int encode(struct jpeg_job *job, const struct image_frame *frame)
 	bool jfif = frame->colorspace == PH_COLORSPACE_JPEG;
 
 	if (pixel_format >= 0) {
-		if (!holds(frame, 0,
-			   (size_t)w *
-				   (pixel_format == TJPF_RGB || pixel_format == TJPF_BGR ? 3 : 4),
-			   h))
+		if (!image_plane_holds(
+			    frame, 0,
+			    (size_t)w *
+				    (pixel_format == TJPF_RGB || pixel_format == TJPF_BGR ? 3 : 4),
+			    h))
 			return -EMSGSIZE;
 		return encode_rgb(job, frame->data[0], w, frame->stride[0], h, pixel_format);
 	}
 	if (jfif && frame->fourcc == PH_FORMAT_YUV420) {
 		uint32_t cw = (w + 1) / 2, ch = (h + 1) / 2;
 
-		if (!holds(frame, 0, w, h) || !holds(frame, 1, cw, ch) || !holds(frame, 2, cw, ch))
+		if (!image_plane_holds(frame, 0, w, h) || !image_plane_holds(frame, 1, cw, ch) ||
+		    !image_plane_holds(frame, 2, cw, ch))
 			return -EMSGSIZE;
 		return encode_planes(job, (const uint8_t *const *)frame->data,
 				     (const int[]){(int)frame->stride[0], (int)frame->stride[1],
