@@ -508,6 +508,19 @@ def capture_tests(pinhole, results):
             else:
                 results.ok(name)
 
+        # develop reads the DNG back (the reader under valgrind too).
+        name = 'develop-dng'
+        out = os.path.join(tmp, 'developed.png')
+        proc = run(pinhole, ['develop', os.path.join(tmp, 'one.dng'), '--gamma', '-o', out])
+        try:
+            shape = read_png(out)[:3] if proc.returncode == 0 else proc.stderr
+        except (ValueError, KeyError, zlib.error, struct.error, OSError) as e:
+            shape = str(e)
+        if shape != (320, 240, 8):
+            results.fail(name, 'exit %d, %s' % (proc.returncode, shape))
+        else:
+            results.ok(name)
+
     # The CSI-2 unpacker against the library's unpacked output of the same frame
     # (a flat scene: the chart's moving object depends on the time).
     for depth in (10, 12):
