@@ -142,12 +142,15 @@ static void reap(struct ph_ipa_worker *w, char *why, size_t size)
 
 	if (why)
 		snprintf(why, size, "%s", "killed");
+	/* Kill before closing the socket: a worker still alive must not see the end of
+	 * file and exit as if asked to. */
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL);
 	if (w->sock >= 0)
 		close(w->sock);
 	w->sock = -1;
 	if (w->pid <= 0)
 		return;
-	kill(w->pid, SIGKILL);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (why && WIFEXITED(status))
