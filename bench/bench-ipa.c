@@ -160,7 +160,8 @@ static int run(struct ph_context *ctx, bool isolated, unsigned frames, uint64_t 
 			for (unsigned k = 0; k < 310; k++) /* healthy again: back-off resets */
 				frame(&l, NULL);
 		}
-		printf("worker restart (spawn, sandbox, load, init, configure, start): median %.2f ms, "
+		printf("worker restart (spawn, sandbox, load, init, configure, start): median %.2f "
+		       "ms, "
 		       "max %.2f ms; kill to first good frame, with the 50 ms back-off: median "
 		       "%.1f ms (%u restarts)\n",
 		       percentile_us(restarts, RESTARTS, 0.5) / 1e3,
@@ -198,8 +199,8 @@ int main(int argc, char **argv)
 	printf("simple IPA, per frame (queue_request + prepare + process_stats), %u frames:\n",
 	       frames);
 	printf("  in-process  median %7.2f us   p99 %7.2f us\n", in_med, in_p99);
-	printf("  isolated    median %7.2f us   p99 %7.2f us   (%.1fx, +%.1f us median)\n",
-	       iso_med, iso_p99, iso_med / in_med, iso_med - in_med);
+	printf("  isolated    median %7.2f us   p99 %7.2f us   (%.1fx, +%.1f us median)\n", iso_med,
+	       iso_p99, iso_med / in_med, iso_med - in_med);
 	printf("load: in-process %.2f ms, isolated %.2f ms\n", load_in, load_iso);
 	free(in);
 	free(iso);

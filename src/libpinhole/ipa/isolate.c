@@ -138,7 +138,8 @@ static int spawn(struct ph_ipa_worker *w)
 /* Kill and reap the worker; @why receives how it ended. */
 static void reap(struct ph_ipa_worker *w, char *why, size_t size)
 {
-	int status;
+	int status = 0;
+	pid_t ret;
 
 	if (why)
 		snprintf(why, size, "%s", "killed");
@@ -151,8 +152,10 @@ static void reap(struct ph_ipa_worker *w, char *why, size_t size)
 	w->sock = -1;
 	if (w->pid <= 0)
 		return;
-	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+	while ((ret = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	if (ret < 0) /* reaped elsewhere (SIGCHLD ignored): how it ended is unknown */
+		status = SIGKILL;
 	if (why && WIFEXITED(status))
 		snprintf(why, size, "exited with status %d", WEXITSTATUS(status));
 	else if (why && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
