@@ -25,6 +25,7 @@
 #include "core/internal.h"
 #include "ipa/ipa.h"
 #include "ipa/isolate.h"
+#include "ipa-test-sensor.h"
 #include "test-util.h"
 
 static struct ph_context *new_context(void)
@@ -43,25 +44,6 @@ static struct ph_context *new_context(void)
 		ph_event_free(ev);
 	log_reset();
 	return ctx;
-}
-
-static struct ph_ipa_sensor_info sim_sensor(void)
-{
-	struct ph_ipa_sensor_info s = {
-		.size = sizeof(s),
-		.model = "pinhole-sim",
-		.width = 320,
-		.height = 240,
-		.bit_depth = 10,
-		.black_level = 64 << 6,
-		.exposure_delay = 2,
-		.gain_delay = 1,
-		.min_gain = 1,
-		.max_gain = 16,
-		.min_exposure_us = 10,
-		.max_exposure_us = 1000000,
-	};
-	return s;
 }
 
 static const struct ph_ipa_config sim_config = {

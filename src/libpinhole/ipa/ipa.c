@@ -125,14 +125,20 @@ static bool force_isolation(void)
 /* dlopen the module open on @fd (checked against its signature) and check its descriptor. */
 static int open_in_process(struct ph_ipa *ipa, int fd, const char *path, const char *pipeline)
 {
-	char fd_path[64];
+	struct stat checked, named;
 	void *handle;
 	const struct ph_ipa_module_desc *desc;
 	int ret;
 
-	/* The file whose signature was checked, not whatever @path names now. */
-	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
-	handle = dlopen(access(fd_path, R_OK) == 0 ? fd_path : path, RTLD_NOW | RTLD_LOCAL);
+	/* The file whose signature was checked must be the one @path names. (Not
+	 * dlopen("/proc/self/fd/N"): the loader would take a module loaded earlier
+	 * from another file under the same name for this one.) */
+	if (fstat(fd, &checked) < 0 || stat(path, &named) < 0 || checked.st_dev != named.st_dev ||
+	    checked.st_ino != named.st_ino) {
+		ph_err(ipa->ctx, "%s: the module changed while it was checked; not loaded\n", path);
+		return -EAGAIN;
+	}
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *err = dlerror();
 
