@@ -34,7 +34,7 @@
 #define BACKOFF_MAX_MS		 2000
 #define HEALTHY_FRAMES		 300 /* in a row: forget earlier failures */
 #define LOGS_PER_CALL		 32  /* more is flooding: read, not logged */
-#define EXPECT_MAX		 16
+#define EXPECT_MAX		 64  /* requests sent, replies not read yet */
 
 enum worker_state {
 	WORKER_RUNNING,
