@@ -11,6 +11,12 @@
 
 #include "sandbox.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
 int sandbox_enter(int keep_fd)
 {
 	struct rlimit no_core = {0, 0};
@@ -19,9 +25,10 @@ int sandbox_enter(int keep_fd)
 	if (null < 0)
 		return -errno;
 	/* 0-2 stay valid (on /dev/null), so that descriptors received later never land
-	 * there and a module's printf() goes nowhere. */
+	 * there and a module's printf() goes nowhere. A sanitizer build keeps stderr:
+	 * its reports of the worker must reach the test logs. */
 	for (int fd = 0; fd <= 2; fd++)
-		if (fd != keep_fd && dup2(null, fd) < 0)
+		if (fd != keep_fd && (fd != 2 || !SANITIZED) && dup2(null, fd) < 0)
 			return -errno;
 	for (int fd = 3; fd < keep_fd; fd++)
 		close(fd);

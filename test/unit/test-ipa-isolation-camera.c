@@ -251,9 +251,10 @@ static void fault_case(const char *fault, const char *why)
 		if (k < FAULT_FRAME)
 			assert_true(f->has_lux);
 	}
-	/* Without the module's metadata from the fault until the restart (50 ms), then back. */
-	assert_true(missing >= 1 && missing <= 4);
-	assert_true(last_missing >= FAULT_FRAME && last_missing < FAULT_FRAME + 4);
+	/* Without the module's metadata from the fault until the restart (a 50 ms back-off,
+	 * a few ms to restart; generous bounds for sanitizers and a busy machine), then back. */
+	assert_true(missing >= 1 && missing <= 10);
+	assert_true(last_missing >= FAULT_FRAME && last_missing < FAULT_FRAME + 10);
 	print_message("%-8s %u frames without IPA metadata, 0 lost: %s\n", fault, missing,
 		      r.message);
 }
