@@ -23,12 +23,21 @@ enum ph_event_type {
 	PH_EVENT_REQUEST_COMPLETED = 3,
 	/** The camera hit an error it could not recover from and stopped. */
 	PH_EVENT_CAMERA_ERROR = 4,
+	/**
+	 * The camera's IPA module (3A) failed: its isolated worker crashed, was
+	 * killed, missed a frame's deadline, sent a malformed message, or was
+	 * stopped by its sandbox. The camera keeps streaming with the last good
+	 * ISP parameters and sensor controls; the message says what happened and
+	 * whether the worker is restarted or the camera stays on them for good.
+	 */
+	PH_EVENT_IPA_ERROR = 5,
 };
 
 /** @return the event's type. */
 enum ph_event_type ph_event_get_type(const struct ph_event *event);
 
-/** @return the camera the event is about (borrowed; valid while the event is). */
+/** @return the camera the event is about (borrowed; valid while the event is); NULL for a
+ * PH_EVENT_IPA_ERROR of an IPA module not attached to a camera. */
 struct ph_camera *ph_event_get_camera(const struct ph_event *event);
 
 /**
@@ -37,7 +46,7 @@ struct ph_camera *ph_event_get_camera(const struct ph_event *event);
  */
 struct ph_request *ph_event_get_request(const struct ph_event *event);
 
-/** @return for PH_EVENT_CAMERA_ERROR, the negative errno; else 0. */
+/** @return for PH_EVENT_CAMERA_ERROR and PH_EVENT_IPA_ERROR, the negative errno; else 0. */
 int ph_event_get_error(const struct ph_event *event);
 
 /** @return a human-readable description of the event (owned by the event). */

@@ -19,6 +19,7 @@
 
 #include "core/internal.h"
 #include "ipa/ipa.h"
+#include "ipa-test-sensor.h"
 
 static char log_text[16384];
 static size_t log_len;
@@ -72,25 +73,6 @@ static char *write_file(const char *text)
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	return path;
-}
-
-static struct ph_ipa_sensor_info sim_sensor(void)
-{
-	struct ph_ipa_sensor_info s = {
-		.size = sizeof(s),
-		.model = "pinhole-sim",
-		.width = 320,
-		.height = 240,
-		.bit_depth = 10,
-		.black_level = 64 << 6,
-		.exposure_delay = 2,
-		.gain_delay = 1,
-		.min_gain = 1,
-		.max_gain = 16,
-		.min_exposure_us = 10,
-		.max_exposure_us = 1000000,
-	};
-	return s;
 }
 
 /* A descriptor of another ABI version, or a short one, is refused with a clear message. */

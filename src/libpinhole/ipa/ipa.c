@@ -1,29 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The IPA manager: finds, checks and loads IPA modules, and runs one
- * module context per camera (ipa.h). In-process for now: a module is
- * trusted code.
+ * module context per camera (ipa.h). A module signed by this build runs
+ * in-process (trust.c); any other, or every one with
+ * PINHOLE_IPA_FORCE_ISOLATION=1, runs in a sandboxed worker (isolate.c)
+ * behind the same calls.
  */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "core/internal.h"
 #include "ipa/ipa.h"
+#include "ipa/isolate.h"
 
 #define IPA_CONTROLS_MAX 32
 
 struct ph_ipa {
 	struct ph_context *ctx;
 	void *handle;
-	const struct ph_ipa_module_desc *desc;
+	const struct ph_ipa_module_desc *desc; /* in-process */
 	struct ph_ipa_context *module_ctx;
+	struct ph_ipa_worker *worker; /* isolated */
+	struct ph_ipa_stats *stats;   /* in-process: ph_ipa_stats_buffer() */
+	char name[32];
 	char path[PATH_MAX];
 	char tuning_path[PATH_MAX];
 	struct ph_ipa_tuning tuning;
@@ -40,33 +48,28 @@ static void module_log(void *data, enum ph_ipa_log_priority priority, const char
 				 : priority == PH_IPA_LOG_INFO	  ? PH_LOG_INFO
 								  : PH_LOG_DEBUG;
 
-	ph_log(ipa->ctx, p, "ipa %s: %s", ipa->desc ? ipa->desc->name : "?", message);
+	ph_log(ipa->ctx, p, "ipa %s: %s", ipa->name, message);
 }
 
-int ph_ipa_check_desc(struct ph_context *ctx, const char *path,
-		      const struct ph_ipa_module_desc *desc)
+/* The checks of ph_ipa_check_desc(), on what a descriptor or a worker's hello says. */
+static int check_fields(struct ph_context *ctx, const char *path, uint32_t abi_version,
+			uint32_t size, bool complete)
 {
-	if (!desc) {
-		ph_err(ctx, "%s: not an IPA module: no '%s' symbol\n", path, PH_IPA_MODULE_SYMBOL);
-		return -EINVAL;
-	}
 	/* The version first: the rest of the layout depends on it. */
-	if (desc->abi_version != PH_IPA_ABI_VERSION) {
+	if (abi_version != PH_IPA_ABI_VERSION) {
 		ph_err(ctx,
 		       "%s: IPA module built for ABI version %u, this library speaks version %u; "
 		       "module refused (rebuild it against this libpinhole)\n",
-		       path, desc->abi_version, PH_IPA_ABI_VERSION);
+		       path, abi_version, PH_IPA_ABI_VERSION);
 		return -EPROTO;
 	}
-	if (desc->size < sizeof(*desc)) {
+	if (size < sizeof(struct ph_ipa_module_desc)) {
 		ph_err(ctx,
 		       "%s: IPA module descriptor of %u bytes, at least %zu expected; refused\n",
-		       path, desc->size, sizeof(*desc));
+		       path, size, sizeof(struct ph_ipa_module_desc));
 		return -EINVAL;
 	}
-	if (!desc->name || !desc->pipeline || !desc->init || !desc->configure || !desc->start ||
-	    !desc->queue_request || !desc->prepare || !desc->process_stats || !desc->stop ||
-	    !desc->destroy) {
+	if (!complete) {
 		ph_err(ctx,
 		       "%s: IPA module descriptor lacks a name, pipeline or entry point; "
 		       "refused\n",
@@ -74,6 +77,26 @@ int ph_ipa_check_desc(struct ph_context *ctx, const char *path,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static void no_symbol(struct ph_context *ctx, const char *path)
+{
+	ph_err(ctx, "%s: not an IPA module: no '%s' symbol\n", path, PH_IPA_MODULE_SYMBOL);
+}
+
+int ph_ipa_check_desc(struct ph_context *ctx, const char *path,
+		      const struct ph_ipa_module_desc *desc)
+{
+	if (!desc) {
+		no_symbol(ctx, path);
+		return -EINVAL;
+	}
+	if (desc->abi_version != PH_IPA_ABI_VERSION || desc->size < sizeof(*desc))
+		return check_fields(ctx, path, desc->abi_version, desc->size, false);
+	return check_fields(ctx, path, desc->abi_version, desc->size,
+			    desc->name && desc->pipeline && desc->init && desc->configure &&
+				    desc->start && desc->queue_request && desc->prepare &&
+				    desc->process_stats && desc->stop && desc->destroy);
 }
 
 static bool pipeline_matches(const char *list, const char *pipeline)
@@ -92,13 +115,30 @@ static bool pipeline_matches(const char *list, const char *pipeline)
 	return false;
 }
 
-/* dlopen @path and check its descriptor; @return 0 with @ipa->handle/desc set. */
-static int open_module(struct ph_ipa *ipa, const char *path, const char *pipeline)
+static bool force_isolation(void)
 {
-	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	const char *env = getenv("PINHOLE_IPA_FORCE_ISOLATION");
+
+	return env && !strcmp(env, "1");
+}
+
+/* dlopen the module open on @fd (checked against its signature) and check its descriptor. */
+static int open_in_process(struct ph_ipa *ipa, int fd, const char *path, const char *pipeline)
+{
+	struct stat checked, named;
+	void *handle;
 	const struct ph_ipa_module_desc *desc;
 	int ret;
 
+	/* The file whose signature was checked must be the one @path names. (Not
+	 * dlopen("/proc/self/fd/N"): the loader would take a module loaded earlier
+	 * from another file under the same name for this one.) */
+	if (fstat(fd, &checked) < 0 || stat(path, &named) < 0 || checked.st_dev != named.st_dev ||
+	    checked.st_ino != named.st_ino) {
+		ph_err(ipa->ctx, "%s: the module changed while it was checked; not loaded\n", path);
+		return -EAGAIN;
+	}
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *err = dlerror();
 
@@ -118,8 +158,63 @@ static int open_module(struct ph_ipa *ipa, const char *path, const char *pipelin
 	}
 	ipa->handle = handle;
 	ipa->desc = desc;
-	snprintf(ipa->path, sizeof(ipa->path), "%s", path);
+	snprintf(ipa->name, sizeof(ipa->name), "%s", desc->name);
 	return 0;
+}
+
+/* Start a worker for the module and check what it reports of the descriptor. */
+static int open_isolated(struct ph_ipa *ipa, const char *path, const char *pipeline)
+{
+	struct ph_ipc_hello hello;
+	struct ph_ipa_worker *w = ph_ipa_worker_new(ipa->ctx, path, &hello);
+	int ret;
+
+	if (!w)
+		return -ENOEXEC;
+	if (hello.status == -ENOENT) {
+		no_symbol(ipa->ctx, path);
+		ret = -EINVAL;
+	} else if (hello.status) {
+		ret = -ENOEXEC; /* the worker logged why */
+	} else {
+		ret = check_fields(ipa->ctx, path, hello.abi_version, hello.desc_size,
+				   hello.complete);
+	}
+	if (!ret && pipeline && !pipeline_matches(hello.pipeline, pipeline)) {
+		ph_dbg(ipa->ctx, "%s: IPA module '%s' serves '%s', not '%s'\n", path, hello.name,
+		       hello.pipeline, pipeline);
+		ret = -ENOENT;
+	}
+	if (ret) {
+		ph_ipa_worker_free(w);
+		return ret;
+	}
+	ipa->worker = w;
+	snprintf(ipa->name, sizeof(ipa->name), "%s", hello.name);
+	return 0;
+}
+
+/* Load @path in-process if this build signed it, else isolated. @return 0 once loaded. */
+static int open_module(struct ph_ipa *ipa, const char *path, const char *pipeline)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0) {
+		ph_err(ipa->ctx, "%s: cannot load IPA module: %s\n", path, strerror(errno));
+		return -ENOEXEC;
+	}
+	if (ph_ipa_module_trusted(ipa->ctx, fd, path) && !force_isolation())
+		ret = open_in_process(ipa, fd, path, pipeline);
+	else
+		ret = open_isolated(ipa, path, pipeline);
+	close(fd);
+	if (!ret) {
+		snprintf(ipa->path, sizeof(ipa->path), "%s", path);
+		ph_dbg(ipa->ctx, "%s: IPA module '%s' runs %s\n", path, ipa->name,
+		       ipa->worker ? "isolated" : "in-process");
+	}
+	return ret;
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -226,15 +321,18 @@ struct ph_ipa *ph_ipa_load(struct ph_context *ctx, const char *path, const char 
 		.log = module_log,
 		.log_data = ipa,
 	};
-	ipa->module_ctx = ipa->desc->init(&info);
-	if (!ipa->module_ctx) {
-		ph_err(ctx, "%s: IPA module '%s' failed to initialise\n", ipa->path,
-		       ipa->desc->name);
-		dlclose(ipa->handle);
-		free(ipa);
+	if (ipa->worker)
+		ret = ph_ipa_worker_init(ipa->worker, &ipa->sensor, &ipa->tuning);
+	else if ((ipa->stats = malloc(sizeof(*ipa->stats))))
+		ipa->module_ctx = ipa->desc->init(&info);
+	else
+		ret = -ENOMEM;
+	if (ret || (!ipa->worker && !ipa->module_ctx)) {
+		ph_err(ctx, "%s: IPA module '%s' failed to initialise\n", ipa->path, ipa->name);
+		ph_ipa_free(ipa);
 		return NULL;
 	}
-	ph_dbg(ctx, "IPA module '%s' loaded from %s, tuning %s\n", ipa->desc->name, ipa->path,
+	ph_dbg(ctx, "IPA module '%s' loaded from %s, tuning %s\n", ipa->name, ipa->path,
 	       ipa->tuning_path[0] ? ipa->tuning_path : "(built-in defaults)");
 	return ipa;
 }
@@ -243,16 +341,39 @@ void ph_ipa_free(struct ph_ipa *ipa)
 {
 	if (!ipa)
 		return;
+	ph_ipa_worker_free(ipa->worker);
 	if (ipa->module_ctx)
 		ipa->desc->destroy(ipa->module_ctx);
 	if (ipa->handle)
 		dlclose(ipa->handle);
+	free(ipa->stats);
 	free(ipa);
 }
 
 const char *ph_ipa_name(const struct ph_ipa *ipa)
 {
-	return ipa->desc->name;
+	return ipa->name;
+}
+
+bool ph_ipa_isolated(const struct ph_ipa *ipa)
+{
+	return ipa->worker != NULL;
+}
+
+struct ph_ipa_worker *ph_ipa_get_worker(struct ph_ipa *ipa)
+{
+	return ipa->worker;
+}
+
+void ph_ipa_set_camera(struct ph_ipa *ipa, struct ph_camera *camera)
+{
+	if (ipa->worker)
+		ph_ipa_worker_set_camera(ipa->worker, camera);
+}
+
+struct ph_ipa_stats *ph_ipa_stats_buffer(struct ph_ipa *ipa)
+{
+	return ipa->worker ? ph_ipa_worker_stats_buffer(ipa->worker) : ipa->stats;
 }
 
 const char *ph_ipa_path(const struct ph_ipa *ipa)
@@ -306,13 +427,15 @@ static int from_ipa(struct ph_ipa *ipa, const struct ph_ipa_controls *in,
 			return ret;
 		if (ret < 0)
 			ph_dbg(ipa->ctx, "ipa %s: control 0x%x of the wrong type dropped\n",
-			       ipa->desc->name, in->items[i].id);
+			       ipa->name, in->items[i].id);
 	}
 	return 0;
 }
 
 int ph_ipa_configure(struct ph_ipa *ipa, const struct ph_ipa_config *config)
 {
+	if (ipa->worker)
+		return ph_ipa_worker_configure(ipa->worker, config);
 	return ipa->desc->configure(ipa->module_ctx, config);
 }
 
@@ -322,6 +445,8 @@ int ph_ipa_start(struct ph_ipa *ipa, const struct ph_ipa_frame_info *sensor,
 	struct ph_ipa_controls in;
 
 	to_ipa(ipa, controls, &in);
+	if (ipa->worker)
+		return ph_ipa_worker_start(ipa->worker, sensor, &in);
 	return ipa->desc->start(ipa->module_ctx, sensor, &in);
 }
 
@@ -330,6 +455,8 @@ int ph_ipa_queue_request(struct ph_ipa *ipa, uint64_t frame, const struct ph_con
 	struct ph_ipa_controls in;
 
 	to_ipa(ipa, controls, &in);
+	if (ipa->worker)
+		return ph_ipa_worker_queue_request(ipa->worker, frame, &in);
 	return ipa->desc->queue_request(ipa->module_ctx, frame, &in);
 }
 
@@ -341,7 +468,8 @@ int ph_ipa_prepare(struct ph_ipa *ipa, uint64_t frame, struct ph_ipa_isp_params 
 
 	empty(ipa, &out);
 	params->size = sizeof(*params);
-	ret = ipa->desc->prepare(ipa->module_ctx, frame, params, &out);
+	ret = ipa->worker ? ph_ipa_worker_prepare(ipa->worker, frame, params, &out)
+			  : ipa->desc->prepare(ipa->module_ctx, frame, params, &out);
 	if (ret)
 		return ret;
 	return from_ipa(ipa, &out, sensor_controls);
@@ -354,7 +482,8 @@ int ph_ipa_process_stats(struct ph_ipa *ipa, uint64_t frame, const struct ph_ipa
 	int ret;
 
 	empty(ipa, &out);
-	ret = ipa->desc->process_stats(ipa->module_ctx, frame, taken, stats, &out);
+	ret = ipa->worker ? ph_ipa_worker_process_stats(ipa->worker, frame, taken, stats, &out)
+			  : ipa->desc->process_stats(ipa->module_ctx, frame, taken, stats, &out);
 	if (ret)
 		return ret;
 	return from_ipa(ipa, &out, metadata);
@@ -362,5 +491,8 @@ int ph_ipa_process_stats(struct ph_ipa *ipa, uint64_t frame, const struct ph_ipa
 
 void ph_ipa_stop(struct ph_ipa *ipa)
 {
-	ipa->desc->stop(ipa->module_ctx);
+	if (ipa->worker)
+		ph_ipa_worker_stop(ipa->worker);
+	else
+		ipa->desc->stop(ipa->module_ctx);
 }

@@ -6,7 +6,11 @@
  * struct ph_ipa_module_desc, <pinhole/ipa/module.h>), checks their
  * descriptor, loads the sensor's tuning file and runs a module's context
  * for one camera, translating between control lists and the module ABI.
- * Modules run in-process for now (doc/ipa.md).
+ * A module signed by this build runs in-process; any other (or every one
+ * with PINHOLE_IPA_FORCE_ISOLATION=1) runs in a sandboxed worker process
+ * behind the same calls (isolate.h, doc/ipa.md). When an isolated module
+ * fails, its calls fail (the caller keeps its last parameters), the manager
+ * queues PH_EVENT_IPA_ERROR and restarts it.
  *
  * Search order for modules: each directory of $PINHOLE_IPA_PATH (colon
  * separated), then the build tree's src/ipa/<module>/ when libpinhole runs
@@ -21,8 +25,10 @@
 
 #include <pinhole/ipa/module.h>
 
+struct ph_camera;
 struct ph_context;
 struct ph_control_list;
+struct ph_ipa_worker;
 
 /* ---- sensor database ---- */
 
@@ -81,6 +87,12 @@ int ph_tuning_load_for(struct ph_context *ctx, const char *model, struct ph_ipa_
 struct ph_ipa;
 
 /*
+ * True if the module open on @module_fd (its path @path) carries a valid
+ * signature of this build (<path>.sign); a missing or bad one is logged.
+ */
+bool ph_ipa_module_trusted(struct ph_context *ctx, int module_fd, const char *path);
+
+/*
  * Check a module's descriptor: size, ABI version, name, pipeline and entry
  * points. Logs why a descriptor is refused, naming @path.
  * @return 0, -EPROTO (another ABI version) or -EINVAL.
@@ -101,7 +113,24 @@ void ph_ipa_free(struct ph_ipa *ipa);
 const char *ph_ipa_name(const struct ph_ipa *ipa);
 const char *ph_ipa_path(const struct ph_ipa *ipa);
 const struct ph_ipa_tuning *ph_ipa_tuning(const struct ph_ipa *ipa);
+/* True if the module runs in a worker process. */
+bool ph_ipa_isolated(const struct ph_ipa *ipa);
+/* The worker of an isolated module (tests, benchmarks), else NULL. */
+struct ph_ipa_worker *ph_ipa_get_worker(struct ph_ipa *ipa);
+/* The camera that PH_EVENT_IPA_ERROR events name (borrowed). Call after loading. */
+void ph_ipa_set_camera(struct ph_ipa *ipa, struct ph_camera *camera);
+/*
+ * A statistics buffer owned by @ipa: fill it and pass it to
+ * ph_ipa_process_stats() to save a copy (an isolated module reads it in
+ * shared memory). Any other buffer works too, and is copied.
+ */
+struct ph_ipa_stats *ph_ipa_stats_buffer(struct ph_ipa *ipa);
 
+/*
+ * The module's entry points. 0 or a negative errno; on failure leave the
+ * previous parameters and sensor controls in force (-EAGAIN: an isolated
+ * module is being restarted).
+ */
 int ph_ipa_configure(struct ph_ipa *ipa, const struct ph_ipa_config *config);
 int ph_ipa_start(struct ph_ipa *ipa, const struct ph_ipa_frame_info *sensor,
 		 const struct ph_control_list *controls);

@@ -90,7 +90,7 @@ struct virtual_camera {
 	/* The IPA module (3A), loaded at the first configure; NULL: fixed defaults. */
 	struct ph_ipa *ipa;
 	bool ipa_tried;
-	struct ph_ipa_stats *ipa_stats;
+	struct ph_ipa_stats *ipa_stats;	      /* owned by the IPA */
 	struct ph_control_list *ipa_controls; /* sensor controls out of the IPA */
 	struct ph_ipa_isp_params ipa_params;  /* the last the IPA gave */
 };
@@ -657,12 +657,15 @@ static int configure_ipa(struct virtual_camera *vc)
 
 		vc->ipa_tried = true;
 		snprintf(info.model, sizeof(info.model), "%s", p->model);
-		vc->ipa_stats = malloc(sizeof(*vc->ipa_stats));
 		vc->ipa_controls = ph_control_list_new();
-		if (!vc->ipa_stats || !vc->ipa_controls)
+		if (!vc->ipa_controls)
 			return -ENOMEM;
 		vc->ipa = ph_ipa_load(cam->ctx, NULL, "virtual", &info);
-		if (!vc->ipa)
+		if (vc->ipa) {
+			ph_ipa_set_camera(vc->ipa, cam);
+			/* Statistics go straight to the module (shared memory when isolated). */
+			vc->ipa_stats = ph_ipa_stats_buffer(vc->ipa);
+		} else
 			ph_warn(cam->ctx,
 				"%s: no IPA module: running without 3A, on fixed ISP defaults\n",
 				cam->id);
@@ -703,6 +706,7 @@ static int configure_ipa(struct virtual_camera *vc)
 				cam->id, strerror(-ret));
 			ph_ipa_free(vc->ipa);
 			vc->ipa = NULL;
+			vc->ipa_stats = NULL;
 		}
 	}
 	return 0;
@@ -1222,7 +1226,6 @@ static void virtual_destroy(struct ph_camera *cam)
 	ph_isp_free(vc->isp);
 	free(vc->stats);
 	ph_ipa_free(vc->ipa);
-	free(vc->ipa_stats);
 	ph_control_list_free(vc->ipa_controls);
 	free(vc->raw_frame);
 	free(vc);
