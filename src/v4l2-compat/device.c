@@ -1435,8 +1435,12 @@ static int validate_ctrl(const struct v4l2c_device *dev, unsigned idx, int32_t *
 
 	if (map->kind == V4L2C_KIND_CLASS)
 		return -EACCES;
-	if (map->type == V4L2_CTRL_TYPE_MENU || map->type == V4L2_CTRL_TYPE_INTEGER_MENU)
+	/* As the kernel: a menu index out of range is -ERANGE, a hole in it -EINVAL. */
+	if (map->type == V4L2_CTRL_TYPE_MENU || map->type == V4L2_CTRL_TYPE_INTEGER_MENU) {
+		if (*value < r->min || *value > r->max)
+			return -ERANGE;
 		return menu_index_valid(dev, idx, *value) ? 0 : -EINVAL;
+	}
 	if (map->type == V4L2_CTRL_TYPE_BOOLEAN) {
 		*value = *value != 0;
 		return 0;
@@ -1527,7 +1531,8 @@ static int ext_ctrls_ioctl(struct v4l2c_state *st, struct v4l2c_file *file, unsi
 			c->value = value;
 		}
 		if (ret < 0) {
-			cs->error_idx = set ? cs->count : i;
+			/* TRY names the culprit; G and S say count: nothing was touched. */
+			cs->error_idx = request == VIDIOC_TRY_EXT_CTRLS ? i : cs->count;
 			return ret;
 		}
 		idxs[i] = idx;
@@ -1736,6 +1741,8 @@ static int priority_ioctl(struct v4l2c_file *file, unsigned long request, uint32
 		*prio = max_priority(dev);
 		return 0;
 	}
+	if (check_priority(file) < 0)
+		return -EBUSY;
 	if (*prio < V4L2_PRIORITY_BACKGROUND || *prio > V4L2_PRIORITY_RECORD)
 		return -EINVAL;
 	if (*prio == V4L2_PRIORITY_RECORD && file->prio != V4L2_PRIORITY_RECORD &&
@@ -1769,14 +1776,41 @@ static int input_ioctl(struct v4l2c_file *file, unsigned long request, void *arg
 	return *(int *)arg == 0 ? 0 : -EINVAL;
 }
 
+static bool handled_ioctl(unsigned long request)
+{
+	static const unsigned long handled[] = {
+		VIDIOC_QUERYCAP,	VIDIOC_ENUM_FMT,
+		VIDIOC_ENUM_FRAMESIZES, VIDIOC_ENUM_FRAMEINTERVALS,
+		VIDIOC_G_FMT,		VIDIOC_S_FMT,
+		VIDIOC_TRY_FMT,		VIDIOC_G_PARM,
+		VIDIOC_S_PARM,		VIDIOC_REQBUFS,
+		VIDIOC_QUERYBUF,	VIDIOC_QBUF,
+		VIDIOC_DQBUF,		VIDIOC_EXPBUF,
+		VIDIOC_STREAMON,	VIDIOC_STREAMOFF,
+		VIDIOC_QUERYCTRL,	VIDIOC_QUERY_EXT_CTRL,
+		VIDIOC_QUERYMENU,	VIDIOC_G_CTRL,
+		VIDIOC_S_CTRL,		VIDIOC_G_EXT_CTRLS,
+		VIDIOC_S_EXT_CTRLS,	VIDIOC_TRY_EXT_CTRLS,
+		VIDIOC_SUBSCRIBE_EVENT, VIDIOC_UNSUBSCRIBE_EVENT,
+		VIDIOC_DQEVENT,		VIDIOC_ENUMINPUT,
+		VIDIOC_G_INPUT,		VIDIOC_S_INPUT,
+		VIDIOC_G_PRIORITY,	VIDIOC_S_PRIORITY,
+	};
+
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		if (handled[i] == request)
+			return true;
+	return false;
+}
+
 int v4l2c_ioctl(struct v4l2c_state *st, int fd, unsigned long request, void *arg)
 {
 	struct v4l2c_file *file;
 	struct v4l2c_device *dev;
 	int ret;
 
-	if (!arg)
-		return -EFAULT;
+	if (!arg && request != VIDIOC_LOG_STATUS)
+		return handled_ioctl(request) ? -EFAULT : -ENOTTY;
 	pthread_mutex_lock(&st->lock);
 	file = file_of(st, fd);
 	if (!file) {
