@@ -14,6 +14,7 @@
 #undef _FILE_OFFSET_BITS
 #undef _FORTIFY_SOURCE
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -726,7 +727,7 @@ static FILE *uevent_file(struct interposer *ip, const char *path)
 	for (unsigned i = 0; i < ip->st.device_count; i++) {
 		const struct v4l2c_device *dev = &ip->st.devices[i];
 		const char *name = strrchr(dev->path, '/');
-		char want[64], text[320];
+		char want[64], text[400], devname[256];
 		FILE *f;
 		int fd, n;
 
@@ -738,8 +739,13 @@ static FILE *uevent_file(struct interposer *ip, const char *path)
 		fd = memfd_create("pinhole-v4l2-uevent", MFD_CLOEXEC);
 		if (fd < 0)
 			return NULL;
+		/* The kernel's name for the node, whatever path the program uses. */
+		if (name && strncmp(name + 1, "video", 5) == 0 && isdigit((unsigned char)name[6]))
+			snprintf(devname, sizeof(devname), "%s", name + 1);
+		else
+			snprintf(devname, sizeof(devname), "video%u", minor(dev->rdev));
 		n = snprintf(text, sizeof(text), "MAJOR=%u\nMINOR=%u\nDEVNAME=%s\n",
-			     major(dev->rdev), minor(dev->rdev), name ? name + 1 : dev->path);
+			     major(dev->rdev), minor(dev->rdev), devname);
 		if (n <= 0 || write(fd, text, (size_t)n) != n || lseek(fd, 0, SEEK_SET) != 0 ||
 		    !(f = fdopen(fd, "r"))) {
 			ip->st.sys.close(fd);
