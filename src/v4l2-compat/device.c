@@ -512,7 +512,7 @@ static int probe_device(struct v4l2c_state *st, struct v4l2c_device *dev)
 
 	model = ph_control_list_get_string(ph_camera_get_properties(dev->camera),
 					   PH_PROPERTY_MODEL);
-	snprintf(dev->card, sizeof(dev->card), "%s", model ? model : dev->camera_id);
+	snprintf(dev->card, sizeof(dev->card), "%.31s", model ? model : dev->camera_id);
 	probe_controls(dev);
 	dev->probed = true;
 	return 0;

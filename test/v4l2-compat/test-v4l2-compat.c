@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -528,6 +530,80 @@ static void test_read_io(void **unused)
 	state_free(st);
 }
 
+struct hammer {
+	struct v4l2c_state *st;
+	int fd;
+	atomic_bool stop;
+	unsigned calls;
+};
+
+/* Another thread of the program: queries and controls while frames flow. */
+static void *hammer_main(void *data)
+{
+	struct hammer *h = data;
+
+	while (!atomic_load(&h->stop)) {
+		struct v4l2_capability cap;
+		struct v4l2_control c = {.id = V4L2_CID_BRIGHTNESS,
+					 .value = (int32_t)(h->calls % 50)};
+		struct v4l2_format f = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
+		struct pollfd p = {.fd = h->fd, .events = POLLPRI};
+		struct timespec zero = {0, 0};
+
+		assert_int_equal(v4l2c_ioctl(h->st, h->fd, VIDIOC_QUERYCAP, &cap), 0);
+		assert_int_equal(v4l2c_ioctl(h->st, h->fd, VIDIOC_S_CTRL, &c), 0);
+		assert_int_equal(v4l2c_ioctl(h->st, h->fd, VIDIOC_G_FMT, &f), 0);
+		assert_int_equal(f.fmt.pix.width, 320);
+		assert_true(v4l2c_poll(h->st, &p, 1, &zero, NULL) >= 0);
+		h->calls++;
+	}
+	return NULL;
+}
+
+/* A blocking DQBUF in one thread while another calls in: no deadlock, no lost frame. */
+static void test_threads(void **unused)
+{
+	struct v4l2c_state *st = state_new();
+	int fd0 = v4l2c_open(st, 0, O_RDWR), fd1 = v4l2c_open(st, 0, O_RDWR);
+	struct v4l2_format f = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
+	struct v4l2_requestbuffers rb = {
+		.count = 4, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = V4L2_MEMORY_MMAP};
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	struct hammer h = {.st = st, .fd = fd1};
+	pthread_t thread;
+
+	assert_true(fd0 >= 0 && fd1 >= 0);
+	f.fmt.pix.pixelformat = V4L2_PIX_FMT_NV12;
+	f.fmt.pix.width = 320;
+	f.fmt.pix.height = 240;
+	assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_S_FMT, &f), 0);
+	assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_REQBUFS, &rb), 0);
+	for (unsigned i = 0; i < rb.count; i++) {
+		struct v4l2_buffer b = {.index = i,
+					.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+					.memory = V4L2_MEMORY_MMAP};
+
+		assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_QBUF, &b), 0);
+	}
+	assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_STREAMON, &type), 0);
+	assert_int_equal(pthread_create(&thread, NULL, hammer_main, &h), 0);
+	for (unsigned n = 0; n < 10; n++) {
+		struct v4l2_buffer b = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+					.memory = V4L2_MEMORY_MMAP};
+
+		assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_DQBUF, &b), 0);
+		assert_int_equal(b.bytesused, f.fmt.pix.sizeimage);
+		assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_QBUF, &b), 0);
+	}
+	atomic_store(&h.stop, true);
+	pthread_join(thread, NULL);
+	assert_true(h.calls > 0);
+	assert_int_equal(v4l2c_ioctl(st, fd0, VIDIOC_STREAMOFF, &type), 0);
+	assert_int_equal(v4l2c_close(st, fd0), 0);
+	assert_int_equal(v4l2c_close(st, fd1), 0);
+	state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_controls_through_ioctls),
 		cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_read_io),
+		cmocka_unit_test(test_threads),
 	};
 
 	/* A small sensor keeps the ISP cheap under valgrind and the sanitizers. */
