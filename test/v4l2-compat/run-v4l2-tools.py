@@ -3,7 +3,7 @@
 """Unmodified V4L2 programs capturing from the simulated camera through pinhole-v4l2.
 
 Usage: run-v4l2-tools.py PINHOLE_V4L2 WORKDIR TEST [COMPLIANCE_EXPECTED]
-TEST is one of v4l2-ctl, ffmpeg, gstreamer, node, compliance.
+TEST is one of v4l2-ctl, ffmpeg, gstreamer, node, valgrind, compliance.
 """
 
 import os
@@ -38,9 +38,9 @@ def free_node():
     fail("no free /dev/videoN name")
 
 
-def run(wrapper, node, argv, timeout=240, check=True):
+def run(wrapper, node, argv, timeout=240, check=True, sensor=SENSOR):
     cmd = [wrapper, "--camera", "virtual", "--node", node, "--"] + argv
-    env = dict(os.environ, PINHOLE_VIRTUAL=SENSOR)
+    env = dict(os.environ, PINHOLE_VIRTUAL=sensor)
     print("$ " + " ".join(cmd), flush=True)
     try:
         p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -168,6 +168,27 @@ def test_node(wrapper, work):
     print("stat, controls, an existing node and an unknown camera behave")
 
 
+def test_valgrind(wrapper, work):
+    """The interposer inside a real program, under valgrind: no memory error, no leak."""
+    need("v4l2-ctl")
+    need("valgrind")
+    node = free_node()
+    log = os.path.join(work, "valgrind.log")
+    code, out = run(wrapper, node, ["valgrind", "--quiet", "--error-exitcode=9",
+                                    "--leak-check=full", "--errors-for-leak-kinds=definite",
+                                    "--log-file=" + log, "v4l2-ctl", "-d", node,
+                                    "--set-fmt-video=width=320,height=240,pixelformat=NV12",
+                                    "--stream-mmap", "--stream-count=20", "--stream-to=/dev/null",
+                                    "--list-ctrls"], check=False, sensor="width=320,height=240")
+    with open(log) as f:
+        report = f.read()
+    if code != 0:
+        print(out[-2000:])
+        print(report[-4000:])
+        fail("v4l2-ctl under valgrind exited with %d" % code)
+    print("v4l2-ctl under valgrind through the layer: clean")
+
+
 def read_expected(path):
     expected = {}
     with open(path) as f:
@@ -222,6 +243,8 @@ def main():
             test_gstreamer(wrapper, work)
         elif name == "node":
             test_node(wrapper, work)
+        elif name == "valgrind":
+            test_valgrind(wrapper, work)
         elif name == "compliance":
             test_compliance(wrapper, work, sys.argv[4])
         else:
