@@ -10,7 +10,8 @@ size, frame count and 60 fps frame clock, no file output) with
 and prints fps and CPU time per frame (user + system, all threads) with
 their ratios to the CLI. Figures only: nothing passes or fails.
 
-Usage: bench/bench-v4l2.py [--build DIR] [--frames N] [--size WxH] [--format FOURCC] [--quick]
+Usage: bench/bench-v4l2.py [--build DIR] [--frames N] [--size WxH] [--format FOURCC]
+                           [--repeat N] [--quick]
 """
 
 import argparse
@@ -43,9 +44,11 @@ def main():
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--format", default="NV12", help="Pinhole/V4L2 format name (NV12, YUYV...)")
-    ap.add_argument("--quick", action="store_true", help="60 frames")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per path; medians are shown")
+    ap.add_argument("--quick", action="store_true", help="60 frames, one run")
     args = ap.parse_args()
     frames = 60 if args.quick else args.frames
+    repeat = 1 if args.quick else max(1, args.repeat)
     width, height = (int(x) for x in args.size.lower().split("x"))
     fmt = args.format.upper()
     cli = os.path.join(args.build, "src/tools/pinhole/pinhole")
@@ -77,12 +80,16 @@ def main():
                                 "-f", "null", "-"]))
 
     print("V4L2 layer vs native capture: %s %dx%d, %d frames at a 60 fps frame clock, "
-          "no file output (%d CPUs)" % (fmt, width, height, frames, os.cpu_count()))
+          "no file output, median of %d runs (%d CPUs)" % (fmt, width, height, frames, repeat,
+                                                          os.cpu_count()))
     print("%-38s %7s %8s %8s %8s %12s %9s %9s" % ("path", "wall s", "fps", "stream", "CPU s",
                                                  "CPU ms/frame", "fps ratio", "CPU ratio"))
     ref = None
     for name, argv in runs:
-        wall, cpu, out = measure(argv)
+        results = sorted(measure(argv) for _ in range(repeat))
+        wall = results[len(results) // 2][0]
+        cpu = sorted(r[1] for r in results)[len(results) // 2]
+        out = results[len(results) // 2][2]
         fps, per_frame = frames / wall, cpu * 1000.0 / frames
         # The tool's own figure over the stream, where it prints one.
         reported = re.findall(r"([0-9]+\.[0-9]+) fps", out)
