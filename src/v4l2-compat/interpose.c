@@ -489,9 +489,12 @@ static int select_common(struct interposer *ip, int nfds, fd_set *r, fd_set *w, 
 
 	if (!ip->active || nfds <= 0 || nfds > FD_SETSIZE)
 		return -2;
-	for (int fd = 0; fd < nfds; fd++)
-		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e))))
-			ours |= v4l2c_is_ours(&ip->st, fd), n++;
+	for (int fd = 0; fd < nfds; fd++) {
+		if ((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e))) {
+			ours |= v4l2c_is_ours(&ip->st, fd);
+			n++;
+		}
+	}
 	if (!ours)
 		return -2;
 	fds = calloc(n, sizeof(*fds));
@@ -516,7 +519,7 @@ static int select_common(struct interposer *ip, int nfds, fd_set *r, fd_set *w, 
 		int fd = fds[i].fd;
 		short rev = fds[i].revents;
 
-		if (fds[i].events & POLLNVAL || rev & POLLNVAL) {
+		if (rev & POLLNVAL) {
 			free(fds);
 			return fail(EBADF);
 		}
