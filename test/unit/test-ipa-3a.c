@@ -287,7 +287,11 @@ static void run(struct session *s, unsigned total, const struct ph_control_list 
 #define AE_FRAMES 200
 #define TARGET	  0.18
 
-/* Frames (by sensor sequence) until the output stays within 5% of the target. */
+/*
+ * Frames until the output stays within 5% of the target, counted in frames
+ * delivered: AE steps once per frame of statistics, and a frame the machine
+ * dropped (a loaded CI host, a sanitizer build at 100 fps) gave it none.
+ */
 static int converged_at(const struct frame *f, unsigned n)
 {
 	int at = -1;
@@ -296,7 +300,7 @@ static int converged_at(const struct frame *f, unsigned n)
 		if (fabs(f[k].y / TARGET - 1.0) > 0.05)
 			at = -1;
 		else if (at < 0)
-			at = (int)f[k].sequence;
+			at = (int)k;
 	}
 	return at;
 }
@@ -746,11 +750,13 @@ static void test_scene_change(void **state)
 			else if (at < 0)
 				at = (int)k;
 		}
+		/* Counted in frames delivered, as converged_at() says why. */
 		printf("# AE after a 2-stop change to %s at frame %u: luminance %.3f, within 5%% "
-		       "again %d frames later\n",
+		       "again %d frames later (%d sensor frames)\n",
 		       i ? "400 lux" : "100 lux", f[landed].sequence, f[landed].y,
+		       at < 0 ? -1 : at - (int)landed,
 		       at < 0 ? -1 : (int)(f[at].sequence - f[landed].sequence));
-		assert_true(at > 0 && f[at].sequence - f[landed].sequence <= 10);
+		assert_true(at > 0 && at - (int)landed <= 10);
 	}
 }
 
