@@ -13,6 +13,7 @@
  *   test-vm inject [--camera SEL] --device /dev/videoN
  *                  --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]
  *   test-vm hotplug --platform vivid.N
+ *   test-vm bars --format F --size WxH [--colorspace C] FILE
  *   test-vm cpu-time COMMAND [ARGS...]
  *
  * SEL is a camera id or a unique part of one; without it the context must
@@ -72,6 +73,7 @@ struct options {
 	unsigned fps;
 	unsigned expect;
 	unsigned index;
+	enum ph_colorspace colorspace;
 	bool bars, dmabuf, vgem;
 };
 
@@ -1119,6 +1121,45 @@ static int cmd_list(const struct options *o)
 	return 0;
 }
 
+/*
+ * Checks a frame file (one frame of --format at --size, lines not padded)
+ * for the colour bars: run on v4l2-ctl's output it checks this program's
+ * expectations against the kernel's own capture path.
+ */
+static int cmd_bars(const struct options *o, const char *path)
+{
+	struct ph_stream_config sc = {.pixel_format = o->format,
+				      .width = o->width,
+				      .height = o->height,
+				      .colorspace = o->colorspace};
+	size_t y_size = (size_t)o->width * o->height, size;
+	unsigned stride = o->width;
+	uint8_t *data;
+	FILE *f;
+
+	CHECK(path && o->width, "bars needs --format, --size and a file");
+	if (!sc.colorspace)
+		sc.colorspace = is_rgb(o->format) ? PH_COLORSPACE_SRGB : PH_COLORSPACE_SMPTE170M;
+	if (o->format == PH_FORMAT_YUYV)
+		stride = 2 * o->width;
+	else if (is_rgb(o->format))
+		stride = 3 * o->width;
+	size = o->format == PH_FORMAT_NV12 ? y_size * 3 / 2 : (size_t)stride * o->height;
+	data = malloc(size);
+	CHECK(data, "out of memory");
+	f = fopen(path, "rbe");
+	CHECK(f, "open %s: %s", path, strerror(errno));
+	CHECK(fread(data, 1, size, f) == size, "%s is shorter than one frame (%zu bytes)", path,
+	      size);
+	fclose(f);
+	CHECK(!check_bars_at(&sc, data, data + y_size, stride, 0), "%s: not vivid's colour bars",
+	      path);
+	printf("%s: colour bars as expected (%s %ux%u, %s)\n", path, ph_format_name(o->format),
+	       o->width, o->height, ph_colorspace_name(sc.colorspace));
+	free(data);
+	return 0;
+}
+
 static int cmd_id(const struct options *o)
 {
 	struct ph_context *ctx = context_new();
@@ -1182,6 +1223,7 @@ int main(int argc, char **argv)
 		{"device", required_argument, NULL, 'D'},
 		{"error", required_argument, NULL, 'E'},
 		{"platform", required_argument, NULL, 'P'},
+		{"colorspace", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	struct options o = {.frames = 100, .fps = 30, .format = PH_FORMAT_YUYV};
@@ -1242,6 +1284,12 @@ int main(int argc, char **argv)
 		case 'E':
 			o.error = optarg;
 			break;
+		case 'C':
+			for (int cs = PH_COLORSPACE_RAW; cs <= PH_COLORSPACE_REC709; cs++)
+				if (!strcmp(optarg, ph_colorspace_name((enum ph_colorspace)cs)))
+					o.colorspace = (enum ph_colorspace)cs;
+			CHECK(o.colorspace, "unknown colour space %s", optarg);
+			break;
 		case 'P':
 			o.platform = optarg;
 			break;
@@ -1264,6 +1312,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "hotplug"))
 		return cmd_hotplug(&o);
+	if (!strcmp(cmd, "bars"))
+		return cmd_bars(&o, optind < argc ? argv[optind] : NULL);
 	fprintf(stderr, "unknown command %s\n", cmd);
 	return 2;
 }
