@@ -194,6 +194,9 @@ void ph_v4l2_queue_use_requests(struct ph_v4l2_queue *q, struct ph_media_device 
 {
 	q->media = media;
 	q->use_requests = media && (q->dev->buf_caps & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+	if (q->use_requests)
+		ph_dbg(q->camera->ctx, "%s: per-frame controls through media requests\n",
+		       q->camera->id);
 }
 
 /* The slot's media request, ready to fill: allocated once, re-initialised after use. */
