@@ -35,7 +35,7 @@ void ph_buffer_free(struct ph_buffer *buf)
 	if (!buf)
 		return;
 	for (unsigned i = 0; i < buf->plane_count; i++)
-		if (buf->maps[i])
+		if (buf->maps[i] && buf->map_lengths[i]) /* 0: borrowed from another plane */
 			munmap(buf->maps[i], buf->map_lengths[i]);
 	close_fds(buf);
 	free(buf);
@@ -43,12 +43,9 @@ void ph_buffer_free(struct ph_buffer *buf)
 
 struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 {
-	struct ph_buffer *buf = calloc(1, sizeof(*buf));
 	uint32_t size = 0;
 	int fd;
 
-	if (!buf)
-		return NULL;
 	for (unsigned i = 0; i < stream->plane_count; i++)
 		size = stream->layout[i].offset + stream->layout[i].length;
 
@@ -58,12 +55,21 @@ struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 		       strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		free(buf);
 		return NULL;
 	}
 	/* A sealed size lets whoever we hand the fd to trust it. */
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	return ph_buffer_new_fd(stream, fd);
+}
 
+struct ph_buffer *ph_buffer_new_fd(struct ph_stream *stream, int fd)
+{
+	struct ph_buffer *buf = calloc(1, sizeof(*buf));
+
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
 	buf->stream = stream;
 	buf->plane_count = stream->plane_count;
 	for (unsigned i = 0; i < stream->plane_count; i++)
@@ -73,10 +79,20 @@ struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 	return buf;
 }
 
+/* Tell the pipeline, while it still exists, that the buffers go. */
+static void pipeline_free_buffers(struct ph_stream *stream)
+{
+	struct ph_camera *cam = stream->camera;
+
+	if (stream->buffer_count && !cam->removed && cam->priv && cam->ops->free_buffers)
+		cam->ops->free_buffers(stream);
+}
+
 void ph_stream_free(struct ph_stream *stream)
 {
 	if (!stream)
 		return;
+	pipeline_free_buffers(stream);
 	for (unsigned i = 0; i < stream->buffer_count; i++)
 		ph_buffer_free(stream->buffers[i]);
 	free(stream->buffers);
@@ -97,7 +113,20 @@ static int check_stream(const struct ph_stream *stream, const char *what)
 	return 0;
 }
 
-static int append_buffer(struct ph_stream *stream, struct ph_buffer *buf)
+int ph_stream_add_memfds(struct ph_stream *stream, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct ph_buffer *buf = ph_buffer_new_memfd(stream);
+
+		if (!buf || ph_stream_add_buffer(stream, buf) < 0) {
+			ph_buffer_free(buf);
+			return i > 0 ? (int)i : -ENOMEM;
+		}
+	}
+	return (int)count;
+}
+
+int ph_stream_add_buffer(struct ph_stream *stream, struct ph_buffer *buf)
 {
 	struct ph_buffer **n = realloc(stream->buffers, (stream->buffer_count + 1) * sizeof(*n));
 
@@ -129,15 +158,14 @@ PH_EXPORT int ph_stream_allocate_buffers(struct ph_stream *stream, unsigned coun
 		       count, PH_MAX_BUFFERS);
 		return -EINVAL;
 	}
-	for (unsigned i = 0; i < count; i++) {
-		struct ph_buffer *buf = ph_buffer_new_memfd(stream);
-
-		if (!buf || append_buffer(stream, buf) < 0) {
-			ph_buffer_free(buf);
-			return i > 0 ? (int)i : -ENOMEM;
-		}
+	if (stream->camera->ops->allocate_buffers) {
+		ret = stream->camera->ops->allocate_buffers(stream, count);
+		if (ret < 0)
+			ph_err(stream_ctx(stream), "ph_stream_allocate_buffers: %s\n",
+			       strerror(-ret));
+		return ret;
 	}
-	return (int)count;
+	return ph_stream_add_memfds(stream, count);
 }
 
 /* Size of what @fd refers to: st_size for memfds and files, the end for dma-bufs. */
@@ -221,7 +249,16 @@ PH_EXPORT struct ph_buffer *ph_stream_import_buffer(struct ph_stream *stream,
 		}
 		buf->planes[i].fd = fd;
 	}
-	if (append_buffer(stream, buf) < 0) {
+	if (stream->camera->ops->import_buffer) {
+		int ret = stream->camera->ops->import_buffer(stream, buf);
+
+		if (ret < 0) {
+			ph_err(stream_ctx(stream), "%s: %s\n", what, strerror(-ret));
+			ph_buffer_free(buf);
+			return NULL;
+		}
+	}
+	if (ph_stream_add_buffer(stream, buf) < 0) {
 		ph_buffer_free(buf);
 		return NULL;
 	}
@@ -250,6 +287,7 @@ PH_EXPORT int ph_stream_free_buffers(struct ph_stream *stream)
 			return -EBUSY;
 		}
 	}
+	pipeline_free_buffers(stream);
 	for (unsigned i = 0; i < stream->buffer_count; i++)
 		ph_buffer_free(stream->buffers[i]);
 	free(stream->buffers);
@@ -298,8 +336,7 @@ PH_EXPORT uint32_t ph_buffer_get_bytes_used(const struct ph_buffer *buf, unsigne
 void *ph_buffer_map_write(struct ph_buffer *buf, unsigned index)
 {
 	const struct ph_plane *p;
-	long page = sysconf(_SC_PAGESIZE);
-	uint32_t base;
+	size_t size = 0;
 	void *map;
 
 	if (!buf || index >= buf->plane_count)
@@ -307,18 +344,31 @@ void *ph_buffer_map_write(struct ph_buffer *buf, unsigned index)
 	if (buf->maps[index])
 		return (uint8_t *)buf->maps[index] + buf->map_deltas[index];
 	p = &buf->planes[index];
-	base = p->offset / (uint32_t)page * (uint32_t)page;
-	map = mmap(NULL, p->offset - base + p->length, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
-		   base);
+	/*
+	 * Planes sharing an fd share one mapping from its start: some dma-buf
+	 * exporters (videobuf2-vmalloc) ignore the offset of an mmap.
+	 */
+	for (unsigned j = 0; j < buf->plane_count; j++) {
+		if (buf->planes[j].fd != p->fd)
+			continue;
+		if (buf->maps[j] && buf->map_lengths[j]) {
+			buf->maps[index] = buf->maps[j]; /* borrowed: map_lengths stays 0 */
+			buf->map_deltas[index] = p->offset;
+			return (uint8_t *)buf->maps[index] + p->offset;
+		}
+		if ((size_t)buf->planes[j].offset + buf->planes[j].length > size)
+			size = (size_t)buf->planes[j].offset + buf->planes[j].length;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
 	if (map == MAP_FAILED) {
 		ph_err(buf->stream->camera->ctx, "cannot map a buffer plane: %s\n",
 		       strerror(errno));
 		return NULL;
 	}
 	buf->maps[index] = map;
-	buf->map_lengths[index] = p->offset - base + p->length;
-	buf->map_deltas[index] = p->offset - base;
-	return (uint8_t *)map + buf->map_deltas[index];
+	buf->map_lengths[index] = size;
+	buf->map_deltas[index] = p->offset;
+	return (uint8_t *)map + p->offset;
 }
 
 PH_EXPORT const void *ph_buffer_map(struct ph_buffer *buf, unsigned index)

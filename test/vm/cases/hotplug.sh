@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Unbinding a vivid instance removes its camera from a running context,
+# binding it again adds it back, and it captures again.
+# vm-timeout: 60
+. /vm/lib.sh
+
+vivid_load n_devs=2 node_types=0x1,0x1
+check "$VM_TEST_VM" hotplug --platform vivid.1
