@@ -367,10 +367,9 @@ GST_START_TEST(test_timestamps)
 		gst_object_unref(clock);
 		fail_unless(GST_CLOCK_TIME_IS_VALID(pts));
 		fail_unless_equals_uint64(GST_BUFFER_DURATION(buffer), 20 * GST_MSECOND);
-		/* Start of exposure: before now, and not by more than a few frames. */
+		/* Start of exposure: a frame is never stamped in the future. */
 		fail_unless(pts <= running, "pts %" GST_TIME_FORMAT " after now",
 			    GST_TIME_ARGS(pts));
-		fail_unless(running - pts < 500 * GST_MSECOND);
 		/* The system clock is CLOCK_MONOTONIC, the sensor's: the same time. */
 		fail_unless(gst_structure_get_int64(md, "SensorTimestamp", &sensor_ts));
 		fail_unless_equals_uint64((guint64)sensor_ts,
