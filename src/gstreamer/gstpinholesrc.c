@@ -92,7 +92,8 @@ struct _GstPinholeSrc {
 	GstVideoInfo vinfo;
 	guint width, height;
 	gsize frame_size;
-	int64_t frame_duration_us; /* asked for; 0: the camera's default */
+	int64_t frame_duration_us;   /* asked for; 0: the camera's default */
+	int64_t default_duration_us; /* the camera's default frame duration */
 	gboolean layout_is_default;
 	gboolean copy;
 	gboolean running;
@@ -250,6 +251,20 @@ static void log_handler(struct ph_context *ctx, enum ph_log_priority priority, v
 	g_free(msg);
 }
 
+static void queue_request(GstPinholeSrc *self, guint index)
+{
+	struct ph_request *req = self->requests[index];
+	int ret;
+
+	ph_request_reuse(req, PH_REQUEST_REUSE_BUFFERS);
+	take_dirty_controls(self, ph_request_get_controls(req), FALSE);
+	ret = ph_camera_queue_request(self->camera, req);
+	if (ret == -ENODEV)
+		self->removed = TRUE;
+	else if (ret < 0)
+		GST_WARNING_OBJECT(self, "cannot queue a request: %s", g_strerror(-ret));
+}
+
 /* Take the context's events: completed requests, unplug, errors. */
 static void handle_events(GstPinholeSrc *self)
 {
@@ -261,9 +276,17 @@ static void handle_events(GstPinholeSrc *self)
 
 		switch (ph_event_get_type(ev)) {
 		case PH_EVENT_REQUEST_COMPLETED:
-			if (ours && self->running &&
-			    ph_request_get_status(req) == PH_REQUEST_COMPLETE)
+			if (!ours || !self->running ||
+			    ph_request_get_status(req) != PH_REQUEST_COMPLETE)
+				break; /* cancelled: the camera stopped or went away */
+			if (ph_buffer_get_status(ph_request_find_buffer(req, self->stream)) ==
+			    PH_BUFFER_SUCCESS) {
 				g_queue_push_tail(&self->done, req);
+			} else {
+				GST_WARNING_OBJECT(self, "frame %u is corrupt: skipped",
+						   ph_request_get_sequence(req));
+				queue_request(self, (guint)ph_request_get_cookie(req));
+			}
 			break;
 		case PH_EVENT_CAMERA_REMOVED:
 			if (ours)
@@ -278,20 +301,6 @@ static void handle_events(GstPinholeSrc *self)
 		}
 		ph_event_free(ev);
 	}
-}
-
-static void queue_request(GstPinholeSrc *self, guint index)
-{
-	struct ph_request *req = self->requests[index];
-	int ret;
-
-	ph_request_reuse(req, PH_REQUEST_REUSE_BUFFERS);
-	take_dirty_controls(self, ph_request_get_controls(req), FALSE);
-	ret = ph_camera_queue_request(self->camera, req);
-	if (ret == -ENODEV)
-		self->removed = TRUE;
-	else if (ret < 0)
-		GST_WARNING_OBJECT(self, "cannot queue a request: %s", g_strerror(-ret));
 }
 
 /* Stop the camera and forget the configured stream. */
@@ -321,7 +330,9 @@ static gboolean gst_pinhole_src_start(GstBaseSrc *src)
 {
 	GstPinholeSrc *self = GST_PINHOLE_SRC(src);
 	struct ph_context_params params = {.size = sizeof(params)};
+	const struct ph_control_info *fdl;
 	struct ph_event *ev;
+	GstCaps *caps;
 	gchar *name;
 	int ret;
 
@@ -364,8 +375,11 @@ static gboolean gst_pinhole_src_start(GstBaseSrc *src)
 		g_clear_pointer(&self->camera, ph_camera_unref);
 		goto fail;
 	}
-	self->probed_caps = ph_gst_probe_caps(self->camera, &self->pref_processed, &self->pref_raw);
-	if (!self->probed_caps) {
+	caps = ph_gst_probe_caps(self->camera, &self->pref_processed, &self->pref_raw);
+	GST_OBJECT_LOCK(self);
+	self->probed_caps = caps; /* get_caps() may run on another thread */
+	GST_OBJECT_UNLOCK(self);
+	if (!caps) {
 		GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
 				  ("Camera %s offers no format GStreamer can carry.",
 				   ph_camera_get_id(self->camera)),
@@ -374,6 +388,8 @@ static gboolean gst_pinhole_src_start(GstBaseSrc *src)
 	}
 	GST_INFO_OBJECT(self, "camera %s offers %" GST_PTR_FORMAT, ph_camera_get_id(self->camera),
 			self->probed_caps);
+	fdl = ph_camera_find_control(self->camera, PH_CONTROL_FRAME_DURATION_LIMITS);
+	self->default_duration_us = fdl ? fdl->def.i64[0] : 0;
 	self->control_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (self->control_fd < 0) {
 		GST_ELEMENT_ERROR(self, RESOURCE, FAILED, (NULL),
@@ -393,6 +409,7 @@ fail:
 static gboolean gst_pinhole_src_stop(GstBaseSrc *src)
 {
 	GstPinholeSrc *self = GST_PINHOLE_SRC(src);
+	GstCaps *caps;
 
 	teardown_stream(self);
 	if (self->camera) {
@@ -403,7 +420,11 @@ static gboolean gst_pinhole_src_stop(GstBaseSrc *src)
 		handle_events(self);
 		g_clear_pointer(&self->ctx, ph_context_unref);
 	}
-	gst_clear_caps(&self->probed_caps);
+	GST_OBJECT_LOCK(self);
+	caps = self->probed_caps;
+	self->probed_caps = NULL;
+	GST_OBJECT_UNLOCK(self);
+	gst_clear_caps(&caps);
 	if (self->control_fd >= 0)
 		close(self->control_fd);
 	self->control_fd = -1;
@@ -419,8 +440,11 @@ static GstCaps *gst_pinhole_src_get_caps(GstBaseSrc *src, GstCaps *filter)
 	GstCaps *caps;
 
 	/* Before start() the camera is not open: the template. */
-	caps = self->probed_caps ? gst_caps_ref(self->probed_caps)
-				 : gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(src));
+	GST_OBJECT_LOCK(self);
+	caps = self->probed_caps ? gst_caps_ref(self->probed_caps) : NULL;
+	GST_OBJECT_UNLOCK(self);
+	if (!caps)
+		caps = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(src));
 	if (filter) {
 		GstCaps *both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
 
@@ -588,19 +612,16 @@ static gboolean gst_pinhole_src_query(GstBaseSrc *src, GstQuery *query)
 	GstPinholeSrc *self = GST_PINHOLE_SRC(src);
 
 	if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
-		const struct ph_control_info *fdl =
-			self->camera ? ph_camera_find_control(self->camera,
-							      PH_CONTROL_FRAME_DURATION_LIMITS)
-				     : NULL;
+		/* Answered from values cached by start() and set_caps(): this may run on
+		 * any thread, and Pinhole is only called from one at a time. */
 		int64_t us = self->frame_duration_us ? self->frame_duration_us
-			     : fdl		     ? fdl->def.i64[0]
-						     : 0;
+						     : self->default_duration_us;
 
-		if (!self->stream || us <= 0)
+		if (us <= 0)
 			return FALSE;
 		/* A frame is ready one frame time after its exposure starts. */
 		gst_query_set_latency(query, TRUE, (GstClockTime)us * GST_USECOND,
-				      (GstClockTime)us * GST_USECOND * self->n_requests);
+				      (GstClockTime)us * GST_USECOND * MAX(self->n_requests, 1));
 		return TRUE;
 	}
 	return GST_BASE_SRC_CLASS(gst_pinhole_src_parent_class)->query(src, query);
