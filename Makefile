@@ -4,7 +4,7 @@ SAN_BUILD ?= build-san
 MESON_OPTS ?=
 OUT ?= demo-out
 
-.PHONY: all setup build demo check check-sanitize clean
+.PHONY: all setup build demo check check-sanitize check-gstreamer-valgrind clean
 
 all: build
 
@@ -33,7 +33,15 @@ check: build
 	meson test -C $(BUILD) --print-errorlogs
 	meson test -C $(BUILD) --setup=valgrind --suite unit --suite integration --no-suite realtime \
 		--print-errorlogs
+	$(MAKE) check-gstreamer-valgrind
 	$(MAKE) check-sanitize
+
+# pinholesrc's gst-check test under valgrind (its own suite, 'gstreamer', is
+# outside the unit/integration runs above and the sanitizer build).
+check-gstreamer-valgrind: build
+	@if meson test -C $(BUILD) --list 2>/dev/null | grep -q '/ pinholesrc$$'; then \
+		meson test -C $(BUILD) --setup=valgrind --print-errorlogs pinholesrc; \
+	else echo "pinholesrc is not built (no GStreamer development files): skipped"; fi
 
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-sanitize: setup

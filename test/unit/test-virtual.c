@@ -720,6 +720,65 @@ static void test_unplug_streaming(void **state)
 	assert_int_equal(count_fds(), fds);
 }
 
+/* disconnect-after=N: the camera unplugs itself after N frames, as a USB camera pulled out. */
+static void test_disconnect_after(void **state)
+{
+	struct session s;
+	struct ph_camera *cam;
+	struct ph_event *ev;
+	unsigned completed = 0, cancelled = 0, refused = 0;
+	uint32_t last_sequence = 0;
+	bool removed = false;
+
+	session_open(&s,
+		     "width=160,height=120,frame-rate=100,max-frame-rate=100,disconnect-after=6",
+		     PH_ROLE_RAW, 3, NULL);
+	cam = ph_camera_ref(s.cam);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(ph_camera_queue_request(cam, s.reqs[i]), 0);
+	/* Requeue every completed request until the camera goes away. */
+	while (!removed && (ev = wait_event(s.ctx, TIMEOUT_MS))) {
+		if (ph_event_get_type(ev) == PH_EVENT_CAMERA_REMOVED) {
+			assert_ptr_equal(ph_event_get_camera(ev), cam);
+			removed = true;
+		} else {
+			struct ph_request *req = ph_event_get_request(ev);
+
+			assert_int_equal(ph_event_get_type(ev), PH_EVENT_REQUEST_COMPLETED);
+			if (ph_request_get_status(req) == PH_REQUEST_CANCELLED) {
+				cancelled++;
+			} else {
+				assert_int_equal(cancelled, 0);
+				last_sequence = ph_request_get_sequence(req);
+				completed++;
+				assert_int_equal(ph_request_reuse(req, PH_REQUEST_REUSE_BUFFERS),
+						 0);
+				/* The last completions may be handed out after the unplug. */
+				int ret = ph_camera_queue_request(cam, req);
+
+				if (ret == -ENODEV)
+					refused++;
+				else
+					assert_int_equal(ret, 0);
+			}
+		}
+		ph_event_free(ev);
+	}
+	assert_true(removed);
+	/* Frames 0 to 5 were taken (a late dispatch may drop some), none after. */
+	assert_true(completed >= 1 && completed <= 6);
+	assert_true(last_sequence <= 5);
+	/* Each request was either pending, and cancelled, or handed back after the unplug. */
+	assert_int_equal(cancelled + refused, 3);
+	assert_true(ph_camera_is_removed(cam));
+	assert_int_equal(ph_camera_queue_request(cam, s.reqs[0]), -ENODEV);
+	assert_int_equal(ph_context_camera_count(s.ctx), 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(ph_request_free(s.reqs[i]), 0);
+	ph_camera_unref(cam);
+	ph_context_unref(s.ctx);
+}
+
 /* Processed formats render into allocated buffers; NV12 has its chroma plane too. */
 static void test_processed_formats(void **state)
 {
@@ -880,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_frame_duration_limits),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_unplug_streaming),
+		cmocka_unit_test(test_disconnect_after),
 		/* Last: NV12 crashes if the renderer overruns its mapping. */
 		cmocka_unit_test(test_processed_formats),
 		cmocka_unit_test(test_isp_matches_oracle),

@@ -43,6 +43,7 @@ struct virtual_options {
 	bool render; /* false: skip pixels (request path benchmark) */
 	bool ipa;    /* run the IPA module (3A); false: fixed ISP defaults */
 	int32_t location, rotation;
+	uint64_t disconnect_after; /* unplug after this many frames of a capture; 0: never */
 };
 
 struct virtual_camera {
@@ -192,6 +193,8 @@ static int set_option(struct virtual_options *o, const char *key, const char *va
 	    "0.5 to 100000 (frames per second)");
 	NUM("location", 0, 2, o->location = (int32_t)d, "0 (front), 1 (back) or 2 (external)");
 	NUM("rotation", 0, 270, o->rotation = (int32_t)d, "0, 90, 180 or 270");
+	NUM("disconnect-after", 0, 1e15, o->disconnect_after = (uint64_t)d,
+	    "a non-negative number of frames (0: never)");
 #undef NUM
 	return -ENOENT;
 }
@@ -1040,6 +1043,11 @@ static void on_frame(struct ph_source *source, int fd, uint32_t events, void *da
 			capture_frame(vc, duration, lines, gain, pattern);
 		vc->frame_start_ns += duration;
 		vc->sequence++;
+		if (vc->opt.disconnect_after && vc->sequence >= vc->opt.disconnect_after) {
+			/* Simulated unplug, for tests of applications: frees vc. */
+			ph_camera_remove(vc->camera);
+			return;
+		}
 	}
 	if (vc->camera->state == PH_CAMERA_RUNNING) {
 		double lines = ph_delayed_at(&vc->exposure_lines, vc->sequence);
