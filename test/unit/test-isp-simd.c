@@ -36,26 +36,8 @@ static uint32_t rnd(uint64_t *s)
 	return (uint32_t)(*s >> 16);
 }
 
-static bool simd_table(struct ph_isp_kernels *k)
-{
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2")) {
-		ph_isp_kernels_avx2(k);
-		return true;
-	}
-#endif
-	(void)k;
-	return false;
-}
-
-#define NEED_SIMD(k)                                                                               \
-	do {                                                                                       \
-		if (!simd_table(k)) {                                                              \
-			skip();                                                                    \
-			return;                                                                    \
-		}                                                                                  \
-	} while (0)
+/* The SIMD kernels under test (the group state): one run of every test per implementation. */
+#define NEED_SIMD(k) (*(k) = *(const struct ph_isp_kernels *)*state)
 
 /* The widths every kernel runs at. */
 static const unsigned widths[] = {
@@ -279,17 +261,40 @@ static void test_stats(void **state)
 	free(zone);
 }
 
+/*
+ * A valid 8-bit tone table (kernels.h): knots in 0..255 << 7, random
+ * (@rep odd), rising, falling or with the extremes alternating.
+ */
+static void tone_table(struct ph_isp_tone8 *t, unsigned rep, uint64_t *s)
+{
+	uint16_t knot[PH_ISP_TONE_SEGS + 1];
+
+	for (unsigned i = 0; i <= PH_ISP_TONE_SEGS; i++) {
+		unsigned v = rep & 1	    ? rnd(s) % (32640 + 1)
+			     : rep % 6 == 0 ? i * 32640 / PH_ISP_TONE_SEGS
+			     : rep % 6 == 2 ? 32640 - i * 255
+					    : (i & 1) * 32640;
+
+		knot[i] = (uint16_t)v;
+	}
+	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
+		t->k[i] = knot[i];
+		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
+		t->kd[i] = t->k[i] | (uint32_t)(uint16_t)t->d[i] << 16;
+	}
+}
+
 static void test_bin_ccm_tone(void **state)
 {
 	struct ph_isp_kernels k;
 	const struct ph_isp_kernels *sc = &ph_isp_kernels_scalar;
 	struct row16 a = row16_new(), b = row16_new(), c = row16_new();
-	uint8_t *lut8 = malloc(PH_ISP_WMAX + 1); /* exact: the gathers must stay inside */
+	struct ph_isp_tone8 *tone = malloc(sizeof(*tone)); /* exact: gathers must stay inside */
 	uint16_t *lut16 = malloc(2 * (PH_ISP_WMAX + 1));
 	uint64_t s = 4242;
 
 	NEED_SIMD(&k);
-	assert_non_null(lut8);
+	assert_non_null(tone);
 	assert_non_null(lut16);
 	for (unsigned w = 0; w < NWIDTHS; w++)
 		for (unsigned rep = 0; rep < 6; rep++) {
@@ -305,10 +310,9 @@ static void test_bin_ccm_tone(void **state)
 			for (unsigned i = 0; i < 3; i++)
 				m.offset[i] = (int32_t)(rnd(&s) % (2u * (PH_ISP_WMAX << 12) + 1)) -
 					      (PH_ISP_WMAX << 12);
-			for (unsigned i = 0; i <= PH_ISP_WMAX; i++) {
-				lut8[i] = (uint8_t)(rep & 1 ? rnd(&s) : i >> 6);
+			for (unsigned i = 0; i <= PH_ISP_WMAX; i++)
 				lut16[i] = (uint16_t)(rep & 1 ? rnd(&s) : i * 4);
-			}
+			tone_table(tone, rep, &s);
 
 			struct outs o = outs_new(2 * (size_t)n);
 
@@ -324,8 +328,8 @@ static void test_bin_ccm_tone(void **state)
 			outs_check(&o, "ccm", n, rep);
 
 			o = outs_new(n);
-			sc->tone8(a.p, n, lut8, o.a);
-			k.tone8(a.p, n, lut8, o.b);
+			sc->tone8(a.p, n, tone, o.a);
+			k.tone8(a.p, n, tone, o.b);
 			outs_check(&o, "tone8", n, rep);
 
 			o = outs_new(2 * (size_t)n);
@@ -336,7 +340,7 @@ static void test_bin_ccm_tone(void **state)
 	free(a.mem);
 	free(b.mem);
 	free(c.mem);
-	free(lut8);
+	free(tone);
 	free(lut16);
 }
 
@@ -614,9 +618,9 @@ static void frame_out_new(struct frame_out *f, uint32_t fourcc, unsigned w, unsi
 }
 
 /* Develop @in with scalar and SIMD kernels (with stats: 1 and 2 threads); all must agree. */
-static void compare_frame(const struct ph_isp_input *in, const struct ph_isp_params *p,
-			  const uint32_t *fourcc, const bool *bin, unsigned count, unsigned cs,
-			  bool stats)
+static void compare_frame(const char *impl, const struct ph_isp_input *in,
+			  const struct ph_isp_params *p, const uint32_t *fourcc, const bool *bin,
+			  unsigned count, unsigned cs, bool stats)
 {
 	struct frame_out ref[2], got[2];
 	struct ph_isp_stats *sr = calloc(1, sizeof(*sr)), *sg = calloc(1, sizeof(*sg));
@@ -641,8 +645,8 @@ static void compare_frame(const struct ph_isp_input *in, const struct ph_isp_par
 		struct ph_isp *b = ph_isp_new(threads);
 
 		assert_non_null(b);
-		assert_int_equal(ph_isp_set_impl(b, "avx2"), 0);
-		assert_string_equal(ph_isp_get_impl(b), "avx2");
+		assert_int_equal(ph_isp_set_impl(b, impl), 0);
+		assert_string_equal(ph_isp_get_impl(b), impl);
 		for (unsigned i = 0; i < count; i++) {
 			frame_out_new(&got[i], fourcc[i], w, h, bin[i], cs);
 			ogot[i] = got[i].o;
@@ -771,12 +775,13 @@ static void test_frames(void **state)
 
 						p.demosaic = q ? PH_ISP_DEMOSAIC_HQ
 							       : PH_ISP_DEMOSAIC_FAST;
-						compare_frame(&input, &p, f2, b2, two ? 2 : 1,
-							      (o + var) % 4, o % 2 == 0);
+						compare_frame(k.name, &input, &p, f2, b2,
+							      two ? 2 : 1, (o + var) % 4,
+							      o % 2 == 0);
 						if (w >= 4 && h >= 4 && q == 0) { /* binned only */
 							b2[0] = true;
-							compare_frame(&input, &p, f2, b2, 1, var,
-								      true);
+							compare_frame(k.name, &input, &p, f2, b2, 1,
+								      var, true);
 						}
 					}
 				free(data);
@@ -804,40 +809,88 @@ static void test_frame_large(void **state)
 		p.black_level[i] = 64 << 6;
 	for (unsigned q = 0; q < 2; q++) {
 		p.demosaic = q ? PH_ISP_DEMOSAIC_HQ : PH_ISP_DEMOSAIC_FAST;
-		compare_frame(&in, &p, f, b, 2, 0, true);
+		compare_frame(k.name, &in, &p, f, b, 2, 0, true);
 	}
 	free(data);
+}
+
+/* The SIMD implementations, and whether this CPU runs each (checked apart from isp.c). */
+static const char *const simd_impls[] = {"sse4.1", "avx2", "avx512", "neon"};
+#define NIMPLS (sizeof(simd_impls) / sizeof(simd_impls[0]))
+
+static bool cpu_runs(const char *name)
+{
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (!strcmp(name, "sse4.1"))
+		return __builtin_cpu_supports("sse4.1");
+	if (!strcmp(name, "avx2"))
+		return __builtin_cpu_supports("avx2");
+	if (!strcmp(name, "avx512"))
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+#elif defined(__aarch64__)
+	if (!strcmp(name, "neon"))
+		return true;
+#endif
+	return false;
 }
 
 static void test_select(void **state)
 {
 	struct ph_isp *isp = ph_isp_new(1);
-	struct ph_isp_kernels k;
 
 	assert_non_null(isp);
 	assert_int_equal(ph_isp_set_impl(isp, "scalar"), 0);
 	assert_string_equal(ph_isp_get_impl(isp), "scalar");
 	assert_int_equal(ph_isp_set_impl(isp, "bogus"), -EINVAL);
 	assert_int_equal(ph_isp_set_impl(isp, NULL), -EINVAL);
-	if (simd_table(&k)) {
-		assert_int_equal(ph_isp_set_impl(isp, "avx2"), 0);
-		assert_string_equal(ph_isp_get_impl(isp), "avx2");
-	} else {
-		assert_int_equal(ph_isp_set_impl(isp, "avx2"), -ENOTSUP);
+	for (unsigned i = 0; i < NIMPLS; i++) {
+		if (cpu_runs(simd_impls[i])) {
+			assert_int_equal(ph_isp_set_impl(isp, simd_impls[i]), 0);
+			assert_string_equal(ph_isp_get_impl(isp), simd_impls[i]);
+		} else {
+			assert_int_equal(ph_isp_set_impl(isp, simd_impls[i]), -ENOTSUP);
+		}
 	}
-	assert_int_equal(ph_isp_set_impl(isp, "neon"), -ENOTSUP);
 	ph_isp_free(isp);
 }
 
 int main(void)
 {
+	const struct CMUnitTest select[] = {cmocka_unit_test(test_select)};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_select),	     cmocka_unit_test(test_unpack),
-		cmocka_unit_test(test_linearise),    cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_bin_ccm_tone), cmocka_unit_test(test_demosaic_fast),
-		cmocka_unit_test(test_demosaic_hq),  cmocka_unit_test(test_pack_yuv),
-		cmocka_unit_test(test_frames),	     cmocka_unit_test(test_frame_large),
+		cmocka_unit_test(test_unpack),	      cmocka_unit_test(test_linearise),
+		cmocka_unit_test(test_stats),	      cmocka_unit_test(test_bin_ccm_tone),
+		cmocka_unit_test(test_demosaic_fast), cmocka_unit_test(test_demosaic_hq),
+		cmocka_unit_test(test_pack_yuv),      cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_frame_large),
 	};
+	int failed = cmocka_run_group_tests_name("select", select, NULL, NULL);
+	unsigned ran = 0;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Every test once per implementation this CPU runs, that implementation as the state. */
+	for (unsigned i = 0; i < NIMPLS; i++) {
+		struct ph_isp_kernels k;
+		struct CMUnitTest t[sizeof(tests) / sizeof(tests[0])];
+
+		if (!cpu_runs(simd_impls[i]))
+			continue;
+		if (!ph_isp_kernels_find(simd_impls[i], &k)) {
+			fprintf(stderr, "%s: the CPU runs it but the ISP does not offer it\n",
+				simd_impls[i]);
+			return 1;
+		}
+		for (unsigned j = 0; j < sizeof(tests) / sizeof(tests[0]); j++) {
+			t[j] = tests[j];
+			t[j].initial_state = &k;
+		}
+		failed += cmocka_run_group_tests_name(simd_impls[i], t, NULL, NULL);
+		ran++;
+	}
+	if (!ran) {
+		printf("no SIMD implementation on this CPU: only the selection was tested\n");
+		return failed ? 1 : 77;
+	}
+	return failed ? 1 : 0;
 }

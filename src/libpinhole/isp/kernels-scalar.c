@@ -438,10 +438,17 @@ static void ccm(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigne
 	}
 }
 
-static void tone8(const uint16_t *src, unsigned n, const uint8_t *lut, uint8_t *dst)
+static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst)
 {
-	for (unsigned x = 0; x < n; x++)
-		dst[x] = lut[src[x]];
+	for (unsigned x = 0; x < n; x++) {
+		unsigned v = src[x], fine = v < PH_ISP_TONE_SPLIT;
+		unsigned i = fine ? v >> 4 : 60 + (v >> 8);
+		int32_t f = fine ? (int32_t)(v & 15) << 11 : (int32_t)(v & 255) << 7;
+		int32_t y =
+			t->k[i] + ((t->d[i] * f + (1 << 14)) >> 15); /* arithmetic (gcc, clang) */
+
+		dst[x] = (uint8_t)((y + 64) >> 7);
+	}
 }
 
 static void tone16(const uint16_t *src, unsigned n, const uint16_t *lut, uint16_t *dst)
