@@ -332,6 +332,32 @@ static void test_bin_ccm_tone(void **state)
 			k.tone8(a.p, n, tone, o.b);
 			outs_check(&o, "tone8", n, rep);
 
+			/* Fused colour matrix and tone: the SIMD kernel, the composition. */
+			for (unsigned with_m = 0; with_m < 2; with_m++) {
+				const struct ph_isp_ccm *mp = with_m ? &m : NULL;
+
+				o = outs_new(3 * (size_t)n);
+				sc->ccm_tone8(a.p, b.p, c.p, n, mp, tone, o.a, o.a + n,
+					      o.a + 2 * n);
+				k.ccm_tone8(a.p, b.p, c.p, n, mp, tone, o.b, o.b + n, o.b + 2 * n);
+				outs_check(&o, "ccm_tone8", n, rep * 2 + with_m);
+
+				uint16_t *cc = malloc(6 * (size_t)n);
+
+				assert_non_null(cc);
+				o = outs_new(3 * (size_t)n);
+				sc->ccm_tone8(a.p, b.p, c.p, n, mp, tone, o.a, o.a + n,
+					      o.a + 2 * n);
+				if (mp)
+					sc->ccm(a.p, b.p, c.p, n, mp, cc, cc + n, cc + 2 * n);
+				for (unsigned ch = 0; ch < 3; ch++)
+					sc->tone8(mp ? cc + ch * n
+						     : (const uint16_t *[]){a.p, b.p, c.p}[ch],
+						  n, tone, o.b + ch * n);
+				outs_check(&o, "ccm_tone8 = ccm + tone8", n, rep * 2 + with_m);
+				free(cc);
+			}
+
 			o = outs_new(2 * (size_t)n);
 			sc->tone16(b.p, n, lut16, (uint16_t *)(void *)o.a);
 			k.tone16(b.p, n, lut16, (uint16_t *)(void *)o.b);

@@ -609,17 +609,18 @@ static void finish_row(const struct frame *f, struct scratch *s, uint16_t *const
 	const uint16_t *src[3] = {lin[0], lin[1], lin[2]};
 	unsigned channels = f->mono ? 1 : 3;
 
-	if (!f->mono && !f->isp->ccm_identity) {
+	if (want8 && f->mono)
+		k->tone8(lin[0], n, &f->isp->tone8, d8[0]);
+	else if (want8)
+		k->ccm_tone8(lin[0], lin[1], lin[2], n, f->isp->ccm_identity ? NULL : &f->isp->ccm,
+			     &f->isp->tone8, d8[0], d8[1], d8[2]);
+	if (want16 && !f->mono && !f->isp->ccm_identity) {
 		k->ccm(lin[0], lin[1], lin[2], n, &f->isp->ccm, s->cc[0], s->cc[1], s->cc[2]);
 		for (unsigned c = 0; c < 3; c++)
 			src[c] = s->cc[c];
 	}
-	for (unsigned c = 0; c < channels; c++) {
-		if (want8)
-			k->tone8(src[c], n, &f->isp->tone8, d8[c]);
-		if (want16)
-			k->tone16(src[c], n, f->isp->lut16, d16[c]);
-	}
+	for (unsigned c = 0; c < channels && want16; c++)
+		k->tone16(src[c], n, f->isp->lut16, d16[c]);
 	for (unsigned c = 0; c < 3; c++) {
 		r8->c[c] = d8[f->mono ? 0 : c];
 		r16->c[c] = d16[f->mono ? 0 : c];

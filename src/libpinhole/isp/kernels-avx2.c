@@ -847,6 +847,47 @@ AVX2 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone
 		SC.tone8(src + i, n - i, t, dst + i);
 }
 
+AVX2 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+			   const struct ph_isp_ccm *mat, const struct ph_isp_tone8 *t, uint8_t *ro,
+			   uint8_t *go, uint8_t *bo)
+{
+	static const struct ph_isp_ccm unit = {{1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
+						1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
+						1 << PH_ISP_CCM_SHIFT},
+					       {0, 0, 0}};
+	const int16_t *m = (mat ? mat : &unit)->m;
+	const int32_t *o = (mat ? mat : &unit)->offset;
+	const __m256i k01[3] = {_mm256_set1_epi32(pair16(m[0], m[1])),
+				_mm256_set1_epi32(pair16(m[3], m[4])),
+				_mm256_set1_epi32(pair16(m[6], m[7]))};
+	const __m256i k2[3] = {_mm256_set1_epi32(pair16(m[2], 0)),
+			       _mm256_set1_epi32(pair16(m[5], 0)),
+			       _mm256_set1_epi32(pair16(m[8], 0))};
+	const int half = 1 << (PH_ISP_CCM_SHIFT - 1);
+	const __m256i off[3] = {_mm256_set1_epi32(o[0] + half), _mm256_set1_epi32(o[1] + half),
+				_mm256_set1_epi32(o[2] + half)};
+	const __m256i zero = _mm256_setzero_si256(), wmax = _mm256_set1_epi16(PH_ISP_WMAX);
+	uint8_t *const out[3] = {ro, go, bo};
+	unsigned i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m256i v[3] = {_mm256_loadu_si256((const __m256i *)(r + i)),
+				_mm256_loadu_si256((const __m256i *)(g + i)),
+				_mm256_loadu_si256((const __m256i *)(b + i))};
+		__m256i w[3] = {v[0], v[1], v[2]};
+
+		for (unsigned c = 0; c < 3 && mat; c++)
+			w[c] = _mm256_min_epi16(
+				_mm256_max_epi16(dot3_ccm(v[0], v[1], v[2], k01[c], k2[c], off[c]),
+						 zero),
+				wmax);
+		for (unsigned c = 0; c < 3; c++)
+			_mm_storeu_si128((__m128i *)(out[c] + i), to_u8(tone8_16(t, w[c])));
+	}
+	if (i < n)
+		SC.ccm_tone8(r + i, g + i, b + i, n - i, mat, t, ro + i, go + i, bo + i);
+}
+
 AVX2 static void tone16(const uint16_t *src, unsigned n, const uint16_t *lut, uint16_t *dst)
 {
 	unsigned i = 0;
@@ -1164,6 +1205,7 @@ void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 	k->ccm = ccm;
 	k->tone8 = tone8;
 	k->tone16 = tone16;
+	k->ccm_tone8 = ccm_tone8;
 	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
 	k->pack[PH_ISP_PACK_BGR888] = pack_bgr888;
 	k->pack[PH_ISP_PACK_XRGB8888] = pack_xrgb8888;

@@ -341,6 +341,71 @@ AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_to
 	}
 }
 
+/* ---- colour ------------------------------------------------------------------------------- */
+
+/*
+ * 32 int16 results of the colour matrix row (k01, k2, off) on 16-bit
+ * x, y, z, clamped to 0..WMAX: exact, the sums fit int32 (kernels.h).
+ */
+AVX512 static inline __m512i ccm_row(__m512i xy_lo, __m512i xy_hi, __m512i z_lo, __m512i z_hi,
+				     __m512i k01, __m512i k2, __m512i off)
+{
+	__m512i s0 = _mm512_add_epi32(_mm512_madd_epi16(xy_lo, k01), _mm512_madd_epi16(z_lo, k2));
+	__m512i s1 = _mm512_add_epi32(_mm512_madd_epi16(xy_hi, k01), _mm512_madd_epi16(z_hi, k2));
+
+	s0 = _mm512_srai_epi32(_mm512_add_epi32(s0, off), PH_ISP_CCM_SHIFT);
+	s1 = _mm512_srai_epi32(_mm512_add_epi32(s1, off), PH_ISP_CCM_SHIFT);
+	return _mm512_min_epi16(
+		_mm512_max_epi16(_mm512_packs_epi32(s0, s1), _mm512_setzero_si512()),
+		_mm512_set1_epi16(PH_ISP_WMAX));
+}
+
+AVX512 static inline __m512i pair16x(int a, int b)
+{
+	return _mm512_set1_epi32((int)((uint32_t)(uint16_t)a | (uint32_t)(uint16_t)b << 16));
+}
+
+/* Colour matrix and 8-bit tone, 32 pixels per step, the tail under a mask. */
+AVX512 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+			     const struct ph_isp_ccm *mat, const struct ph_isp_tone8 *t,
+			     uint8_t *ro, uint8_t *go, uint8_t *bo)
+{
+	static const struct ph_isp_ccm unit = {{1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
+						1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
+						1 << PH_ISP_CCM_SHIFT},
+					       {0, 0, 0}};
+	const struct ph_isp_ccm *c = mat ? mat : &unit;
+	const int half = 1 << (PH_ISP_CCM_SHIFT - 1);
+	__m512i k01[3], k2[3], off[3], tk[4], td[4];
+	uint8_t *const out[3] = {ro, go, bo};
+
+	for (unsigned i = 0; i < 3; i++) {
+		k01[i] = pair16x(c->m[3 * i], c->m[3 * i + 1]);
+		k2[i] = pair16x(c->m[3 * i + 2], 0);
+		off[i] = _mm512_set1_epi32(c->offset[i] + half);
+	}
+	tone8_load(t, tk, td);
+	for (unsigned x = 0; x < n; x += 32) {
+		__mmask32 m = lanes32(n - x);
+		__m512i v[3] = {_mm512_maskz_loadu_epi16(m, r + x),
+				_mm512_maskz_loadu_epi16(m, g + x),
+				_mm512_maskz_loadu_epi16(m, b + x)};
+
+		if (mat) {
+			__m512i zero = _mm512_setzero_si512();
+			__m512i xy_lo = _mm512_unpacklo_epi16(v[0], v[1]);
+			__m512i xy_hi = _mm512_unpackhi_epi16(v[0], v[1]);
+			__m512i z_lo = _mm512_unpacklo_epi16(v[2], zero);
+			__m512i z_hi = _mm512_unpackhi_epi16(v[2], zero);
+
+			for (unsigned i = 0; i < 3; i++)
+				v[i] = ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01[i], k2[i], off[i]);
+		}
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_mask_cvtepi16_storeu_epi8(out[i] + x, m, tone8_32(tk, td, v[i]));
+	}
+}
+
 void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 {
 	ph_isp_kernels_avx2(k); /* what has no AVX-512 kernel stays AVX2 */
@@ -351,6 +416,7 @@ void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 	k->linearise_lsc = linearise_lsc;
 	k->stats = stats;
 	k->tone8 = tone8;
+	k->ccm_tone8 = ccm_tone8;
 }
 
 #else

@@ -438,16 +438,35 @@ static void ccm(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigne
 	}
 }
 
+static inline uint8_t tone8_1(const struct ph_isp_tone8 *t, unsigned v)
+{
+	unsigned fine = v < PH_ISP_TONE_SPLIT, i = fine ? v >> 4 : 60 + (v >> 8);
+	int32_t f = fine ? (int32_t)(v & 15) << 11 : (int32_t)(v & 255) << 7;
+	int32_t y = t->k[i] + ((t->d[i] * f + (1 << 14)) >> 15); /* arithmetic (gcc, clang) */
+
+	return (uint8_t)((y + 64) >> 7);
+}
+
 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst)
 {
-	for (unsigned x = 0; x < n; x++) {
-		unsigned v = src[x], fine = v < PH_ISP_TONE_SPLIT;
-		unsigned i = fine ? v >> 4 : 60 + (v >> 8);
-		int32_t f = fine ? (int32_t)(v & 15) << 11 : (int32_t)(v & 255) << 7;
-		int32_t y =
-			t->k[i] + ((t->d[i] * f + (1 << 14)) >> 15); /* arithmetic (gcc, clang) */
+	for (unsigned x = 0; x < n; x++)
+		dst[x] = tone8_1(t, src[x]);
+}
 
-		dst[x] = (uint8_t)((y + 64) >> 7);
+static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+		      const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
+		      uint8_t *go, uint8_t *bo)
+{
+	for (unsigned x = 0; x < n; x++) {
+		int32_t c[3] = {r[x], g[x], b[x]};
+
+		if (m)
+			for (unsigned i = 0; i < 3; i++)
+				c[i] = ccm1(m->m[3 * i] * r[x] + m->m[3 * i + 1] * g[x] +
+					    m->m[3 * i + 2] * b[x] + m->offset[i]);
+		ro[x] = tone8_1(t, (unsigned)c[0]);
+		go[x] = tone8_1(t, (unsigned)c[1]);
+		bo[x] = tone8_1(t, (unsigned)c[2]);
 	}
 }
 
@@ -627,6 +646,7 @@ const struct ph_isp_kernels ph_isp_kernels_scalar = {
 	.ccm = ccm,
 	.tone8 = tone8,
 	.tone16 = tone16,
+	.ccm_tone8 = ccm_tone8,
 	.pack = {pack_rgb888, pack_bgr888, pack_xrgb8888, pack_xbgr8888, pack_rgb565},
 	.pack_rgb48 = pack_rgb48,
 	.luma = luma,

@@ -277,6 +277,13 @@ struct ph_isp_kernels {
 	 */
 	void (*tone8)(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst);
 	void (*tone16)(const uint16_t *src, unsigned n, const uint16_t *lut, uint16_t *dst);
+	/*
+	 * Colour matrix (@m NULL: none) and 8-bit tone of three rows in one
+	 * pass: exactly ccm, then tone8 of each channel.
+	 */
+	void (*ccm_tone8)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+			  const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
+			  uint8_t *go, uint8_t *bo);
 
 	/* Interleave 8-bit R, G, B rows into a packed RGB line (enum ph_isp_pack). */
 	void (*pack[PH_ISP_PACK_COUNT])(const uint8_t *r, const uint8_t *g, const uint8_t *b,
