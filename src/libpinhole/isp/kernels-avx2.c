@@ -538,7 +538,7 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 	const __m256i k6 = _mm256_set1_epi32(6), k22 = _mm256_set1_epi32(22);
 	const __m256i k36 = _mm256_set1_epi32(36);
 	const __m256i eps = _mm256_set1_epi32(HQ_EPS), r32 = _mm256_set1_epi32(32);
-	const __m256 one = _mm256_set1_ps(1.0f);
+	const __m256 scale = _mm256_set1_ps(0x1p-10f);
 	unsigned x = 0;
 
 #define LDI(p)	   _mm256_loadu_si256((const __m256i *)(const void *)(p))
@@ -578,14 +578,15 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 		__m256i es = _mm256_add_epi32(
 			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k22)),
 			_mm256_mullo_epi32(MADD(LDI(dv[5] + b), lo), k6));
-		__m256 tn = _mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps));
-		__m256 ts = _mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps));
-		__m256 tw = _mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps));
-		__m256 te = _mm256_cvtepi32_ps(_mm256_add_epi32(se, eps));
-		__m256 wn = _mm256_div_ps(one, _mm256_mul_ps(tn, tn));
-		__m256 ws = _mm256_div_ps(one, _mm256_mul_ps(ts, ts));
-		__m256 ww = _mm256_div_ps(one, _mm256_mul_ps(tw, tw));
-		__m256 we = _mm256_div_ps(one, _mm256_mul_ps(te, te));
+		__m256 tn = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps)), scale);
+		__m256 ts = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps)), scale);
+		__m256 tw = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps)), scale);
+		__m256 te = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(se, eps)), scale);
+		__m256 qn = _mm256_mul_ps(tn, tn), qs = _mm256_mul_ps(ts, ts);
+		__m256 qw = _mm256_mul_ps(tw, tw), qe = _mm256_mul_ps(te, te);
+		__m256 pa = _mm256_mul_ps(qn, qs), pb = _mm256_mul_ps(qw, qe);
+		__m256 wn = _mm256_mul_ps(qs, pb), ws = _mm256_mul_ps(qn, pb);
+		__m256 ww = _mm256_mul_ps(qe, pa), we = _mm256_mul_ps(qw, pa);
 		__m256 num =
 			_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(wn, _mm256_cvtepi32_ps(en)),
 						    _mm256_mul_ps(ws, _mm256_cvtepi32_ps(es))),

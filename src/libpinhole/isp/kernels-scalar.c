@@ -319,10 +319,11 @@ static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3], const int
 		int32_t ee = 36 * h0[x] + 22 * h0[x + 1] + 6 * h0[x + 2];
 		int32_t en = 36 * v0[x] + 22 * dv[2][x] + 6 * dv[1][x];
 		int32_t es = 36 * v0[x] + 22 * dv[4][x] + 6 * dv[5][x];
-		float tn = (float)(sn + HQ_EPS), ts = (float)(ss + HQ_EPS);
-		float tw = (float)(sw + HQ_EPS), te = (float)(se + HQ_EPS);
-		float wn = 1.0f / (tn * tn), ws = 1.0f / (ts * ts);
-		float ww = 1.0f / (tw * tw), we = 1.0f / (te * te);
+		float tn = (float)(sn + HQ_EPS) * 0x1p-10f, ts = (float)(ss + HQ_EPS) * 0x1p-10f;
+		float tw = (float)(sw + HQ_EPS) * 0x1p-10f, te = (float)(se + HQ_EPS) * 0x1p-10f;
+		float qn = tn * tn, qs = ts * ts, qw = tw * tw, qe = te * te;
+		float a = qn * qs, b = qw * qe;
+		float wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a;
 		float num = (wn * (float)en + ws * (float)es) + (ww * (float)ew + we * (float)ee);
 		float den = (wn + ws) + (ww + we);
 		int32_t d = round_even(num / den);

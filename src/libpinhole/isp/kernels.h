@@ -221,10 +221,15 @@ struct ph_isp_kernels {
 	 *          sn = sum over b = -1..1, k = 0..2 of DV(-k, b), ss alike of DV(k, b)
 	 *          ew = 36 H(0,0) + 22 H(0,-1) + 6 H(0,-2), ee = 36 H(0,0) + 22 H(0,1) + 6 H(0,2)
 	 *          en = 36 V(0,0) + 22 V(-1,0) + 6 V(-2,0), es = 36 V(0,0) + 22 V(1,0) + 6 V(2,0)
-	 *          tX = (float)(sX + EPS), wX = 1.0f / (tX * tX)    for X in n, s, w, e
+	 *          tX = (float)(sX + EPS) * 0x1p-10f, qX = tX * tX    for X in n, s, w, e
+	 *          a = qn * qs, b = qw * qe
+	 *          wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a
 	 *          num = (wn * en + ws * es) + (ww * ew + we * ee)  (eX converted to float)
 	 *          den = (wn + ws) + (ww + we)
 	 *          g = clampW(((m[x] << 6) + rne(num / den) + 32) >> 6)
+	 *        (wX is 1 / tX^2 times the product of all four qX: the inverse-square
+	 *        gradient weights with one division; the scale 2^-10 keeps every
+	 *        product within float's normal range)
 	 *
 	 * Pair blend, used below: blend(da, db, ta, tb) =
 	 *   rne(((float)da * (float)tb + (float)db * (float)ta) / (2.0f * (float)(ta + tb)))
