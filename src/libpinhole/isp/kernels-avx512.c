@@ -9,6 +9,7 @@
  * little, while the two-register permutes (vpermi2w, vpermt2b) replace
  * the gathers and shuffle chains of the table lookups and interleaves.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -290,54 +291,64 @@ AVX512 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1,
 
 /* ---- tone --------------------------------------------------------------------------------- */
 
-/* One of the 128 16-bit entries @t0..@t3 per lane of @i (0..127): two vpermi2w and a blend. */
-AVX512 static inline __m512i lookup128(const __m512i t[4], __m512i i)
-{
-	__mmask32 up = _mm512_test_epi16_mask(i, _mm512_set1_epi16(64));
+/* The 8-bit tone curve's tables, in registers. */
+struct tone_regs {
+	__m512i k0, k1, k2, k3, d0, d1, d2, d3;
+};
 
-	return _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t[0], i, t[1]),
-				       _mm512_permutex2var_epi16(t[2], i, t[3]));
+AVX512 static inline struct tone_regs tone8_load(const struct ph_isp_tone8 *t)
+{
+	struct tone_regs r;
+
+	r.k0 = _mm512_loadu_si512(t->k);
+	r.k1 = _mm512_loadu_si512(t->k + 32);
+	r.k2 = _mm512_loadu_si512(t->k + 64);
+	r.k3 = _mm512_loadu_si512(t->k + 96);
+	r.d0 = _mm512_loadu_si512(t->d);
+	r.d1 = _mm512_loadu_si512(t->d + 32);
+	r.d2 = _mm512_loadu_si512(t->d + 64);
+	r.d3 = _mm512_loadu_si512(t->d + 96);
+	return r;
 }
 
-/* The 8-bit tone curve (kernels.h) of 32 working values, as 32 16-bit lanes. */
-AVX512 static inline __m512i tone8_32(const __m512i k[4], const __m512i d[4], __m512i x)
+/*
+ * The 8-bit tone curve (kernels.h) of 32 working values, as 32 16-bit
+ * lanes: the segment's k and d each by two vpermi2w over 64 entries and a
+ * blend on the index's bit 6.
+ */
+AVX512 static inline __attribute__((always_inline)) __m512i tone8_32(const struct tone_regs *t,
+								     __m512i x)
 {
-	__mmask32 coarse = _mm512_cmpge_epu16_mask(x, _mm512_set1_epi16(PH_ISP_TONE_SPLIT));
-	__m512i i = _mm512_mask_blend_epi16(
-		coarse, _mm512_srli_epi16(x, 4),
-		_mm512_add_epi16(_mm512_srli_epi16(x, 8), _mm512_set1_epi16(60)));
-	__m512i f = _mm512_mask_blend_epi16(coarse, _mm512_srli_epi16(_mm512_slli_epi16(x, 12), 1),
-					    _mm512_srli_epi16(_mm512_slli_epi16(x, 8), 1));
-	__m512i v = _mm512_add_epi16(lookup128(k, i), _mm512_mulhrs_epi16(lookup128(d, i), f));
+	/*
+	 * In u = min(16 x, x + 15360) every segment is 256 wide: i = u >> 8 and
+	 * t = (u & 255) << 7, as kernels.h defines them (16 x is taken of
+	 * min(x, 2047), which is large enough above 1024 and fits 16 bits).
+	 */
+	__m512i u =
+		_mm512_min_epu16(_mm512_slli_epi16(_mm512_min_epu16(x, _mm512_set1_epi16(2047)), 4),
+				 _mm512_add_epi16(x, _mm512_set1_epi16(15360)));
+	__m512i i = _mm512_srli_epi16(u, 8);
+	__m512i f = _mm512_srli_epi16(_mm512_slli_epi16(u, 8), 1);
+	__mmask32 up = _mm512_test_epi16_mask(i, _mm512_set1_epi16(64));
+	__m512i k = _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t->k0, i, t->k1),
+					    _mm512_permutex2var_epi16(t->k2, i, t->k3));
+	__m512i d = _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t->d0, i, t->d1),
+					    _mm512_permutex2var_epi16(t->d2, i, t->d3));
+	__m512i v = _mm512_add_epi16(k, _mm512_mulhrs_epi16(d, f));
 
 	return _mm512_srli_epi16(_mm512_add_epi16(v, _mm512_set1_epi16(64)), 7);
-}
-
-AVX512 static inline void tone8_load(const struct ph_isp_tone8 *t, __m512i k[4], __m512i d[4])
-{
-	for (unsigned j = 0; j < 4; j++) {
-		k[j] = _mm512_loadu_si512(t->k + 32 * j);
-		d[j] = _mm512_loadu_si512(t->d + 32 * j);
-	}
 }
 
 AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t,
 			 uint8_t *dst)
 {
-	__m512i k[4], d[4];
-	unsigned i = 0;
+	const struct tone_regs tr = tone8_load(t);
 
-	tone8_load(t, k, d);
-	for (; i + 32 <= n; i += 32) {
-		__m512i v = tone8_32(k, d, _mm512_loadu_si512(src + i));
+	for (unsigned i = 0; i < n; i += 32) { /* the tail under a mask: nothing past n */
+		__mmask32 m = lanes32(n - i);
 
-		_mm256_storeu_si256((__m256i *)(dst + i), _mm512_cvtepi16_epi8(v));
-	}
-	if (i < n) { /* the tail under a mask: loads and stores touch nothing past n */
-		__mmask32 m = (__mmask32)((1ull << (n - i)) - 1);
-		__m512i v = tone8_32(k, d, _mm512_maskz_loadu_epi16(m, src + i));
-
-		_mm512_mask_cvtepi16_storeu_epi8(dst + i, m, v);
+		_mm512_mask_cvtepi16_storeu_epi8(
+			dst + i, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, src + i)));
 	}
 }
 
@@ -347,17 +358,17 @@ AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_to
  * 32 int16 results of the colour matrix row (k01, k2, off) on 16-bit
  * x, y, z, clamped to 0..WMAX: exact, the sums fit int32 (kernels.h).
  */
-AVX512 static inline __m512i ccm_row(__m512i xy_lo, __m512i xy_hi, __m512i z_lo, __m512i z_hi,
-				     __m512i k01, __m512i k2, __m512i off)
+AVX512 static inline __attribute__((always_inline)) __m512i ccm_row(__m512i xy_lo, __m512i xy_hi,
+								    __m512i z_lo, __m512i z_hi,
+								    __m512i k01, __m512i k2,
+								    __m512i off)
 {
 	__m512i s0 = _mm512_add_epi32(_mm512_madd_epi16(xy_lo, k01), _mm512_madd_epi16(z_lo, k2));
 	__m512i s1 = _mm512_add_epi32(_mm512_madd_epi16(xy_hi, k01), _mm512_madd_epi16(z_hi, k2));
 
 	s0 = _mm512_srai_epi32(_mm512_add_epi32(s0, off), PH_ISP_CCM_SHIFT);
 	s1 = _mm512_srai_epi32(_mm512_add_epi32(s1, off), PH_ISP_CCM_SHIFT);
-	return _mm512_min_epi16(
-		_mm512_max_epi16(_mm512_packs_epi32(s0, s1), _mm512_setzero_si512()),
-		_mm512_set1_epi16(PH_ISP_WMAX));
+	return _mm512_min_epu16(_mm512_packus_epi32(s0, s1), _mm512_set1_epi16(PH_ISP_WMAX));
 }
 
 AVX512 static inline __m512i pair16x(int a, int b)
@@ -370,40 +381,130 @@ AVX512 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_
 			     const struct ph_isp_ccm *mat, const struct ph_isp_tone8 *t,
 			     uint8_t *ro, uint8_t *go, uint8_t *bo)
 {
-	static const struct ph_isp_ccm unit = {{1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
-						1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
-						1 << PH_ISP_CCM_SHIFT},
-					       {0, 0, 0}};
-	const struct ph_isp_ccm *c = mat ? mat : &unit;
+	const struct tone_regs tr = tone8_load(t);
 	const int half = 1 << (PH_ISP_CCM_SHIFT - 1);
-	__m512i k01[3], k2[3], off[3], tk[4], td[4];
-	uint8_t *const out[3] = {ro, go, bo};
 
-	for (unsigned i = 0; i < 3; i++) {
-		k01[i] = pair16x(c->m[3 * i], c->m[3 * i + 1]);
-		k2[i] = pair16x(c->m[3 * i + 2], 0);
-		off[i] = _mm512_set1_epi32(c->offset[i] + half);
+	if (!mat) {
+		for (unsigned x = 0; x < n; x += 32) {
+			__mmask32 m = lanes32(n - x);
+
+			_mm512_mask_cvtepi16_storeu_epi8(
+				ro + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, r + x)));
+			_mm512_mask_cvtepi16_storeu_epi8(
+				go + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, g + x)));
+			_mm512_mask_cvtepi16_storeu_epi8(
+				bo + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, b + x)));
+		}
+		return;
 	}
-	tone8_load(t, tk, td);
+	const __m512i k01r = pair16x(mat->m[0], mat->m[1]), k2r = pair16x(mat->m[2], 0);
+	const __m512i k01g = pair16x(mat->m[3], mat->m[4]), k2g = pair16x(mat->m[5], 0);
+	const __m512i k01b = pair16x(mat->m[6], mat->m[7]), k2b = pair16x(mat->m[8], 0);
+	const __m512i offr = _mm512_set1_epi32(mat->offset[0] + half);
+	const __m512i offg = _mm512_set1_epi32(mat->offset[1] + half);
+	const __m512i offb = _mm512_set1_epi32(mat->offset[2] + half);
+
 	for (unsigned x = 0; x < n; x += 32) {
 		__mmask32 m = lanes32(n - x);
-		__m512i v[3] = {_mm512_maskz_loadu_epi16(m, r + x),
-				_mm512_maskz_loadu_epi16(m, g + x),
-				_mm512_maskz_loadu_epi16(m, b + x)};
+		__m512i vr = _mm512_maskz_loadu_epi16(m, r + x),
+			vg = _mm512_maskz_loadu_epi16(m, g + x);
+		__m512i vb = _mm512_maskz_loadu_epi16(m, b + x), zero = _mm512_setzero_si512();
+		__m512i xy_lo = _mm512_unpacklo_epi16(vr, vg),
+			xy_hi = _mm512_unpackhi_epi16(vr, vg);
+		__m512i z_lo = _mm512_unpacklo_epi16(vb, zero),
+			z_hi = _mm512_unpackhi_epi16(vb, zero);
 
-		if (mat) {
-			__m512i zero = _mm512_setzero_si512();
-			__m512i xy_lo = _mm512_unpacklo_epi16(v[0], v[1]);
-			__m512i xy_hi = _mm512_unpackhi_epi16(v[0], v[1]);
-			__m512i z_lo = _mm512_unpacklo_epi16(v[2], zero);
-			__m512i z_hi = _mm512_unpackhi_epi16(v[2], zero);
-
-			for (unsigned i = 0; i < 3; i++)
-				v[i] = ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01[i], k2[i], off[i]);
-		}
-		for (unsigned i = 0; i < 3; i++)
-			_mm512_mask_cvtepi16_storeu_epi8(out[i] + x, m, tone8_32(tk, td, v[i]));
+		_mm512_mask_cvtepi16_storeu_epi8(
+			ro + x, m,
+			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01r, k2r, offr)));
+		_mm512_mask_cvtepi16_storeu_epi8(
+			go + x, m,
+			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01g, k2g, offg)));
+		_mm512_mask_cvtepi16_storeu_epi8(
+			bo + x, m,
+			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01b, k2b, offb)));
 	}
+}
+
+/* ---- output packing ----------------------------------------------------------------------- */
+
+/* Byte j of output chunk c is pixel (64 c + j) / 3, channel (64 c + j) % 3 (0, 1: vpermt2b; 2:
+ * vpermb). */
+static const uint8_t pack3_i01[3][64] __attribute__((aligned(64))) = {
+	{0,  64, 0,  1,	 65, 1,	 2,  66, 2,  3,	 67, 3,	 4,  68, 4,  5,	 69, 5,	 6,  70, 6,  7,
+	 71, 7,	 8,  72, 8,  9,	 73, 9,	 10, 74, 10, 11, 75, 11, 12, 76, 12, 13, 77, 13, 14, 78,
+	 14, 15, 79, 15, 16, 80, 16, 17, 81, 17, 18, 82, 18, 19, 83, 19, 20, 84, 20, 21},
+	{85,  21, 22, 86,  22, 23, 87,	23, 24, 88,  24, 25, 89,  25,  26, 90,
+	 26,  27, 91, 27,  28, 92, 28,	29, 93, 29,  30, 94, 30,  31,  95, 31,
+	 32,  96, 32, 33,  97, 33, 34,	98, 34, 35,  99, 35, 36,  100, 36, 37,
+	 101, 37, 38, 102, 38, 39, 103, 39, 40, 104, 40, 41, 105, 41,  42, 106},
+	{42,  43,  107, 43,  44,  108, 44,  45,	 109, 45,  46,	110, 46,  47,  111, 47,
+	 48,  112, 48,	49,  113, 49,  50,  114, 50,  51,  115, 51,  52,  116, 52,  53,
+	 117, 53,  54,	118, 54,  55,  119, 55,	 56,  120, 56,	57,  121, 57,  58,  122,
+	 58,  59,  123, 59,  60,  124, 60,  61,	 125, 61,  62,	126, 62,  63,  127, 63}};
+static const uint8_t pack3_i2[3][64] __attribute__((aligned(64))) = {
+	{0,  0,	 0,  1,	 1,  1,	 2,  2,	 2,  3,	 3,  3,	 4,  4,	 4,  5,	 5,  5,	 6,  6,	 6,  7,
+	 7,  7,	 8,  8,	 8,  9,	 9,  9,	 10, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14,
+	 14, 15, 15, 15, 16, 16, 16, 17, 17, 17, 18, 18, 18, 19, 19, 19, 20, 20, 20, 21},
+	{21, 21, 22, 22, 22, 23, 23, 23, 24, 24, 24, 25, 25, 25, 26, 26, 26, 27, 27, 27, 28, 28,
+	 28, 29, 29, 29, 30, 30, 30, 31, 31, 31, 32, 32, 32, 33, 33, 33, 34, 34, 34, 35, 35, 35,
+	 36, 36, 36, 37, 37, 37, 38, 38, 38, 39, 39, 39, 40, 40, 40, 41, 41, 41, 42, 42},
+	{42, 43, 43, 43, 44, 44, 44, 45, 45, 45, 46, 46, 46, 47, 47, 47, 48, 48, 48, 49, 49, 49,
+	 50, 50, 50, 51, 51, 51, 52, 52, 52, 53, 53, 53, 54, 54, 54, 55, 55, 55, 56, 56, 56, 57,
+	 57, 57, 58, 58, 58, 59, 59, 59, 60, 60, 60, 61, 61, 61, 62, 62, 62, 63, 63, 63}};
+static const uint64_t pack3_m2[3] = {0x4924924924924924ull, 0x2492492492492492ull,
+				     0x9249249249249249ull};
+
+/*
+ * 64 pixels of three byte rows to 192 interleaved bytes: each 64-byte
+ * chunk takes its first and second channel's bytes with one vpermt2b over
+ * (c0, c1) and the third's with a masked vpermb.
+ */
+AVX512 static void
+pack3(const uint8_t *c0, const uint8_t *c1, const uint8_t *c2, unsigned n, uint8_t *dst,
+      void (*tail)(const uint8_t *, const uint8_t *, const uint8_t *, unsigned, uint8_t *),
+      bool swap)
+{
+	const __mmask64 m2[3] = {pack3_m2[0], pack3_m2[1], pack3_m2[2]};
+	unsigned x = 0;
+
+	const __m512i a0 = _mm512_load_si512(pack3_i01[0]), a1 = _mm512_load_si512(pack3_i01[1]);
+	const __m512i a2 = _mm512_load_si512(pack3_i01[2]), b0 = _mm512_load_si512(pack3_i2[0]);
+	const __m512i b1 = _mm512_load_si512(pack3_i2[1]), b2 = _mm512_load_si512(pack3_i2[2]);
+
+	for (; x + 64 <= n; x += 64) {
+		__m512i v0 = _mm512_loadu_si512(c0 + x), v1 = _mm512_loadu_si512(c1 + x);
+		__m512i v2 = _mm512_loadu_si512(c2 + x);
+		uint8_t *d = dst + 3 * (size_t)x;
+
+		_mm512_storeu_si512(
+			d, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a0, v1), m2[0],
+							b0, v2));
+		_mm512_storeu_si512(
+			d + 64, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a1, v1),
+							     m2[1], b1, v2));
+		_mm512_storeu_si512(
+			d + 128, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a2, v1),
+							      m2[2], b2, v2));
+	}
+	if (x < n) {
+		if (swap)
+			tail(c2 + x, c1 + x, c0 + x, n - x, dst + 3 * (size_t)x);
+		else
+			tail(c0 + x, c1 + x, c2 + x, n - x, dst + 3 * (size_t)x);
+	}
+}
+
+AVX512 static void pack_rgb888(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
+			       uint8_t *dst)
+{
+	pack3(r, g, b, n, dst, SC.pack[PH_ISP_PACK_RGB888], false);
+}
+
+AVX512 static void pack_bgr888(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
+			       uint8_t *dst)
+{
+	pack3(b, g, r, n, dst, SC.pack[PH_ISP_PACK_BGR888], true);
 }
 
 void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
@@ -417,6 +518,8 @@ void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 	k->stats = stats;
 	k->tone8 = tone8;
 	k->ccm_tone8 = ccm_tone8;
+	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
+	k->pack[PH_ISP_PACK_BGR888] = pack_bgr888;
 }
 
 #else
