@@ -439,11 +439,19 @@ static void ccm(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigne
 	}
 }
 
+/*
+ * The segment and fraction of kernels.h, branch-free: in u = min(16 v, v +
+ * 15360) (16 v taken of min(v, 2047), large enough above 1024) every
+ * segment is 256 wide, so i = u >> 8 and t = (u & 255) << 7.
+ */
 static inline uint8_t tone8_1(const struct ph_isp_tone8 *t, unsigned v)
 {
-	unsigned fine = v < PH_ISP_TONE_SPLIT, i = fine ? v >> 4 : 60 + (v >> 8);
-	int32_t f = fine ? (int32_t)(v & 15) << 11 : (int32_t)(v & 255) << 7;
-	int32_t y = t->k[i] + ((t->d[i] * f + (1 << 14)) >> 15); /* arithmetic (gcc, clang) */
+	unsigned u = (v < 2047 ? v : 2047) << 4;
+
+	u = u < v + 15360 ? u : v + 15360;
+
+	int32_t f = (int32_t)(u & 255) << 7;
+	int32_t y = t->k[u >> 8] + ((t->d[u >> 8] * f + (1 << 14)) >> 15); /* arithmetic */
 
 	return (uint8_t)((y + 64) >> 7);
 }
