@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * SIMD kernels against the scalar reference, byte for byte: every kernel
- * the AVX2 table replaces, on random and structured rows, for widths 1..70
- * and large odd and even ones, every unpack layout and depth, start
- * offsets (CFA and packing phase), and guard bytes past n that must stay
- * untouched; then whole frames through ph_isp_process with "scalar" and
- * "avx2" for every input family, Bayer order, crop phase, stride, output
- * format, demosaic quality, binning, two outputs, lens shading and
- * statistics. Inputs are allocated to their exact size so ASan and
- * valgrind catch any read past them. Skipped on CPUs without AVX2.
+ * SIMD kernels against the scalar reference, byte for byte, for every SIMD
+ * table this CPU runs (sse4.1, avx2, avx512): every kernel, on random and
+ * structured rows, for widths 1..70 and large odd and even ones, every
+ * unpack layout and depth, start offsets (CFA and packing phase), and guard
+ * bytes past n that must stay untouched; then whole frames through
+ * ph_isp_process, scalar against each table, for every input family, Bayer
+ * order, crop phase, stride, output format, demosaic quality, binning, two
+ * outputs, lens shading and statistics (1 and 2 threads). Inputs are
+ * allocated to their exact size so ASan and valgrind catch any read past
+ * them (valgrind's CPU has no AVX-512: that table runs natively and under
+ * ASan). NEON: test-isp-neon.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -38,6 +40,28 @@ static uint32_t rnd(uint64_t *s)
 
 /* The SIMD kernels under test (the group state): one run of every test per implementation. */
 #define NEED_SIMD(k) (*(k) = *(const struct ph_isp_kernels *)*state)
+
+/* The SIMD implementations, and whether this CPU runs each (checked apart from isp.c). */
+static const char *const simd_impls[] = {"sse4.1", "avx2", "avx512", "neon"};
+#define NIMPLS (sizeof(simd_impls) / sizeof(simd_impls[0]))
+
+static bool cpu_runs(const char *name)
+{
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (!strcmp(name, "sse4.1"))
+		return __builtin_cpu_supports("sse4.1");
+	if (!strcmp(name, "avx2"))
+		return __builtin_cpu_supports("avx2");
+	if (!strcmp(name, "avx512"))
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+#elif defined(__aarch64__)
+	if (!strcmp(name, "neon"))
+		return true;
+#endif
+	return false;
+}
 
 /* The widths every kernel runs at. */
 static const unsigned widths[] = {
@@ -643,8 +667,48 @@ static void frame_out_new(struct frame_out *f, uint32_t fourcc, unsigned w, unsi
 	plane_setup(&f->o, f->mem);
 }
 
-/* Develop @in with scalar and SIMD kernels (with stats: 1 and 2 threads); all must agree. */
-static void compare_frame(const char *impl, const struct ph_isp_input *in,
+/* ISP objects reused by every frame of a test: scalar, and each SIMD table on 1 and 2 threads. */
+struct frame_ctx {
+	struct ph_isp *ref;
+	struct ph_isp *simd[NIMPLS][2];
+	const char *name[NIMPLS];
+	unsigned count;
+};
+
+static void frame_ctx_init(struct frame_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ref = ph_isp_new(1);
+	assert_non_null(c->ref);
+	assert_int_equal(ph_isp_set_impl(c->ref, "scalar"), 0);
+	for (unsigned i = 0; i < NIMPLS; i++) {
+		if (!cpu_runs(simd_impls[i]))
+			continue;
+		for (unsigned t = 0; t < 2; t++) {
+			struct ph_isp *isp = ph_isp_new(t + 1);
+
+			assert_non_null(isp);
+			assert_int_equal(ph_isp_set_impl(isp, simd_impls[i]), 0);
+			assert_string_equal(ph_isp_get_impl(isp), simd_impls[i]);
+			c->simd[c->count][t] = isp;
+		}
+		c->name[c->count++] = simd_impls[i];
+	}
+}
+
+static void frame_ctx_free(struct frame_ctx *c)
+{
+	ph_isp_free(c->ref);
+	for (unsigned i = 0; i < c->count; i++)
+		for (unsigned t = 0; t < 2; t++)
+			ph_isp_free(c->simd[i][t]);
+}
+
+/*
+ * Develop @in with the scalar kernels and with every SIMD table (with
+ * stats: on 1 and 2 threads); all must agree to the byte.
+ */
+static void compare_frame(const struct frame_ctx *ctx, const struct ph_isp_input *in,
 			  const struct ph_isp_params *p, const uint32_t *fourcc, const bool *bin,
 			  unsigned count, unsigned cs, bool stats)
 {
@@ -661,38 +725,32 @@ static void compare_frame(const char *impl, const struct ph_isp_input *in,
 		frame_out_new(&ref[i], fourcc[i], w, h, bin[i], cs);
 		oref[i] = ref[i].o;
 	}
-	struct ph_isp *a = ph_isp_new(1);
+	assert_int_equal(ph_isp_process(ctx->ref, in, p, oref, count, &scfg, stats ? sr : NULL), 0);
+	for (unsigned m = 0; m < ctx->count; m++)
+		for (unsigned threads = 1; threads <= (stats ? 2u : 1u); threads++) {
+			struct ph_isp *b = ctx->simd[m][threads - 1];
 
-	assert_non_null(a);
-	assert_int_equal(ph_isp_set_impl(a, "scalar"), 0);
-	assert_int_equal(ph_isp_process(a, in, p, oref, count, &scfg, stats ? sr : NULL), 0);
-	ph_isp_free(a);
-	for (unsigned threads = 1; threads <= (stats ? 2u : 1u); threads++) {
-		struct ph_isp *b = ph_isp_new(threads);
-
-		assert_non_null(b);
-		assert_int_equal(ph_isp_set_impl(b, impl), 0);
-		assert_string_equal(ph_isp_get_impl(b), impl);
-		for (unsigned i = 0; i < count; i++) {
-			frame_out_new(&got[i], fourcc[i], w, h, bin[i], cs);
-			ogot[i] = got[i].o;
-		}
-		memset(sg, 0, sizeof(*sg));
-		assert_int_equal(ph_isp_process(b, in, p, ogot, count, &scfg, stats ? sg : NULL),
-				 0);
-		for (unsigned i = 0; i < count; i++) {
-			if (memcmp(ref[i].mem, got[i].mem, ref[i].size)) {
-				print_error(
-					"frame %ux%u fourcc %08x bin %d demosaic %d threads %u\n",
-					w, h, fourcc[i], bin[i], p->demosaic, threads);
-				fail();
+			for (unsigned i = 0; i < count; i++) {
+				frame_out_new(&got[i], fourcc[i], w, h, bin[i], cs);
+				ogot[i] = got[i].o;
 			}
-			free(got[i].mem);
+			memset(sg, 0, sizeof(*sg));
+			assert_int_equal(
+				ph_isp_process(b, in, p, ogot, count, &scfg, stats ? sg : NULL), 0);
+			for (unsigned i = 0; i < count; i++) {
+				if (memcmp(ref[i].mem, got[i].mem, ref[i].size)) {
+					print_error(
+						"%s: frame %ux%u fourcc %08x bin %d demosaic %d "
+						"threads %u\n",
+						ctx->name[m], w, h, fourcc[i], bin[i], p->demosaic,
+						threads);
+					fail();
+				}
+				free(got[i].mem);
+			}
+			if (stats)
+				assert_memory_equal(sr, sg, sizeof(*sr));
 		}
-		if (stats)
-			assert_memory_equal(sr, sg, sizeof(*sr));
-		ph_isp_free(b);
-	}
 	for (unsigned i = 0; i < count; i++)
 		free(ref[i].mem);
 	free(sr);
@@ -731,7 +789,7 @@ static uint8_t *raw_frame(uint32_t fourcc, unsigned w, unsigned h, unsigned pad,
 
 static void test_frames(void **state)
 {
-	struct ph_isp_kernels k;
+	struct frame_ctx ctx;
 	static const uint32_t inputs[] = {
 		PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGRBG12_CSI2P, PH_FORMAT_SBGGR8,
 		PH_FORMAT_SGBRG10,	 PH_FORMAT_SRGGB12,	  PH_FORMAT_SGRBG14,
@@ -746,7 +804,7 @@ static void test_frames(void **state)
 	static const unsigned sizes[][2] = {{67, 21}, {2, 2}, {33, 9}, {130, 6}};
 	uint64_t s = 2024;
 
-	NEED_SIMD(&k);
+	frame_ctx_init(&ctx);
 	for (unsigned in = 0; in < sizeof(inputs) / sizeof(inputs[0]); in++)
 		for (unsigned sz = 0; sz < 4; sz++)
 			for (unsigned var = 0; var < 4; var++) {
@@ -801,28 +859,28 @@ static void test_frames(void **state)
 
 						p.demosaic = q ? PH_ISP_DEMOSAIC_HQ
 							       : PH_ISP_DEMOSAIC_FAST;
-						compare_frame(k.name, &input, &p, f2, b2,
-							      two ? 2 : 1, (o + var) % 4,
-							      o % 2 == 0);
+						compare_frame(&ctx, &input, &p, f2, b2, two ? 2 : 1,
+							      (o + var) % 4, o % 2 == 0);
 						if (w >= 4 && h >= 4 && q == 0) { /* binned only */
 							b2[0] = true;
-							compare_frame(k.name, &input, &p, f2, b2, 1,
+							compare_frame(&ctx, &input, &p, f2, b2, 1,
 								      var, true);
 						}
 					}
 				free(data);
 			}
+	frame_ctx_free(&ctx);
 }
 
 /* The benchmark's case at full HD once: 10-bit packed, every stage on, stats. */
 static void test_frame_large(void **state)
 {
-	struct ph_isp_kernels k;
+	struct frame_ctx ctx;
 	uint64_t s = 5;
 	unsigned w = 1920, h = 64, stride;
 	uint8_t *data;
 
-	NEED_SIMD(&k);
+	frame_ctx_init(&ctx);
 	data = raw_frame(PH_FORMAT_SRGGB10_CSI2P, w, h, 0, &s, &stride);
 	struct ph_isp_input in = {PH_FORMAT_SRGGB10_CSI2P, w, h, stride, data, 0, 0, 0, 0};
 	struct ph_isp_params p;
@@ -835,31 +893,10 @@ static void test_frame_large(void **state)
 		p.black_level[i] = 64 << 6;
 	for (unsigned q = 0; q < 2; q++) {
 		p.demosaic = q ? PH_ISP_DEMOSAIC_HQ : PH_ISP_DEMOSAIC_FAST;
-		compare_frame(k.name, &in, &p, f, b, 2, 0, true);
+		compare_frame(&ctx, &in, &p, f, b, 2, 0, true);
 	}
 	free(data);
-}
-
-/* The SIMD implementations, and whether this CPU runs each (checked apart from isp.c). */
-static const char *const simd_impls[] = {"sse4.1", "avx2", "avx512", "neon"};
-#define NIMPLS (sizeof(simd_impls) / sizeof(simd_impls[0]))
-
-static bool cpu_runs(const char *name)
-{
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (!strcmp(name, "sse4.1"))
-		return __builtin_cpu_supports("sse4.1");
-	if (!strcmp(name, "avx2"))
-		return __builtin_cpu_supports("avx2");
-	if (!strcmp(name, "avx512"))
-		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
-#elif defined(__aarch64__)
-	if (!strcmp(name, "neon"))
-		return true;
-#endif
-	return false;
+	frame_ctx_free(&ctx);
 }
 
 static void test_select(void **state)
@@ -889,9 +926,11 @@ int main(void)
 		cmocka_unit_test(test_unpack),	      cmocka_unit_test(test_linearise),
 		cmocka_unit_test(test_stats),	      cmocka_unit_test(test_bin_ccm_tone),
 		cmocka_unit_test(test_demosaic_fast), cmocka_unit_test(test_demosaic_hq),
-		cmocka_unit_test(test_pack_yuv),      cmocka_unit_test(test_frames),
-		cmocka_unit_test(test_frame_large),
+		cmocka_unit_test(test_pack_yuv),
 	};
+	/* Whole frames: once, against every table this CPU runs. */
+	const struct CMUnitTest frames[] = {cmocka_unit_test(test_frames),
+					    cmocka_unit_test(test_frame_large)};
 	int failed = cmocka_run_group_tests_name("select", select, NULL, NULL);
 	unsigned ran = 0;
 
@@ -914,6 +953,8 @@ int main(void)
 		failed += cmocka_run_group_tests_name(simd_impls[i], t, NULL, NULL);
 		ran++;
 	}
+	if (ran)
+		failed += cmocka_run_group_tests_name("frames", frames, NULL, NULL);
 	if (!ran) {
 		printf("no SIMD implementation on this CPU: only the selection was tested\n");
 		return failed ? 1 : 77;
