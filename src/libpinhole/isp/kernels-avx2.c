@@ -14,6 +14,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "isp/isp.h"
@@ -543,20 +544,36 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 
 #define LDI(p)	   _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define MADD(v, k) _mm256_madd_epi16(v, k)
+	/*
+	 * se at a C site x is T(x) = sum over the rows of DH(x) + DH(x + 1) +
+	 * DH(x + 2), and sw = T(x - 2): the previous C site's se. So only se is
+	 * summed; sw is se moved up one lane, the first lane from the previous
+	 * step (before the first step: T(pc - 2), here).
+	 */
+	const __m256i up1 = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
+	int32_t t0 = 0;
+
+	for (int a = 0; a < 3; a++)
+		for (int c = (int)pc - 2; c <= (int)pc; c++)
+			t0 += abs(dh[a][c - 1] - dh[a][c + 1]);
+
+	__m256i prev = _mm256_set1_epi32(t0);
+
 	for (; x + 16 <= n; x += 16) {
 		const ptrdiff_t b = (ptrdiff_t)(x + pc);
-		__m256i sw = _mm256_setzero_si256(), se = sw, sn = sw, ss = sw;
+		__m256i se = _mm256_setzero_si256(), sn = se, ss = se;
 
 		for (int a = 0; a < 3; a++) {
 			const int16_t *hr = dh[a] + b;
-			__m256i hm3 = LDI(hr - 3), hm1 = LDI(hr - 1), hp1 = LDI(hr + 1);
-			__m256i hp3 = LDI(hr + 3);
-			__m256i dm2 = absdiff16(hm3, hm1), d0 = absdiff16(hm1, hp1);
-			__m256i dp2 = absdiff16(hp1, hp3);
+			__m256i hm1 = LDI(hr - 1), hp1 = LDI(hr + 1), hp3 = LDI(hr + 3);
+			__m256i d0 = absdiff16(hm1, hp1), dp2 = absdiff16(hp1, hp3);
 
-			sw = _mm256_add_epi32(sw, _mm256_add_epi32(MADD(dm2, both), MADD(d0, lo)));
 			se = _mm256_add_epi32(se, _mm256_add_epi32(MADD(d0, both), MADD(dp2, lo)));
 		}
+		__m256i sw_up = _mm256_permutevar8x32_epi32(se, up1);
+		__m256i sw = _mm256_blend_epi32(sw_up, prev, 0x01);
+
+		prev = sw_up;
 		for (int r = 0; r < 5; r++) {
 			__m256i em = absdiff16(LDI(dv[r] + b - 1), LDI(dv[r + 2] + b - 1));
 			__m256i ep = absdiff16(LDI(dv[r] + b + 1), LDI(dv[r + 2] + b + 1));
