@@ -13,6 +13,7 @@
  * ASan). NEON: test-isp-neon.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -919,9 +920,56 @@ static void test_select(void **state)
 	ph_isp_free(isp);
 }
 
+/*
+ * The piecewise-linear 8-bit tone stays within one code of the exact sRGB
+ * curve: every 16-bit grey level through the whole pipeline (Y16, gamma on),
+ * against 255 * srgb(working value / WMAX) computed in double.
+ */
+static void test_tone_accuracy(void **state)
+{
+	const unsigned w = 256, h = 256;
+	uint16_t *raw = malloc(2 * (size_t)w * h);
+	uint8_t *out = malloc(3 * (size_t)w * h);
+	struct ph_isp *isp = ph_isp_new(1);
+	struct ph_isp_params p;
+	double worst = 0;
+
+	assert_non_null(raw);
+	assert_non_null(out);
+	assert_non_null(isp);
+	for (unsigned i = 0; i < w * h; i++)
+		raw[i] = (uint16_t)i;
+
+	struct ph_isp_input in = {PH_FORMAT_Y16, w, h, 2 * w, (const uint8_t *)raw, 0, 0, 0, 0};
+	struct ph_isp_output o = {.fourcc = PH_FORMAT_RGB888, .width = w, .height = h};
+
+	o.planes[0] = out;
+	o.strides[0] = 3 * w;
+	ph_isp_params_identity(&p);
+	p.gamma = true;
+	assert_int_equal(ph_isp_process(isp, &in, &p, &o, 1, NULL, NULL), 0);
+	for (unsigned i = 0; i < w * h; i++) {
+		/* Working value: gain 16383 / 65535 in 16 fraction bits (isp.c), rounded. */
+		unsigned lin = (unsigned)(((uint64_t)i * 16384 + 32768) >> 16);
+		double v = (double)lin / PH_ISP_WMAX;
+		double srgb = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
+		double err = fabs(out[3 * i] - 255 * srgb);
+
+		worst = err > worst ? err : worst;
+		assert_int_equal(out[3 * i], out[3 * i + 1]);
+		assert_int_equal(out[3 * i], out[3 * i + 2]);
+	}
+	print_message("tone: worst error %.3f codes against the exact sRGB curve\n", worst);
+	assert_true(worst < 1.0);
+	ph_isp_free(isp);
+	free(raw);
+	free(out);
+}
+
 int main(void)
 {
-	const struct CMUnitTest select[] = {cmocka_unit_test(test_select)};
+	const struct CMUnitTest select[] = {cmocka_unit_test(test_select),
+					    cmocka_unit_test(test_tone_accuracy)};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unpack),	      cmocka_unit_test(test_linearise),
 		cmocka_unit_test(test_stats),	      cmocka_unit_test(test_bin_ccm_tone),
