@@ -6,8 +6,10 @@
  * baseline ISA; isp.c only picks these kernels when the CPU runs them.
  * What AVX-512 does not speed up stays with the AVX2 kernels: on CPUs that
  * split 512-bit operations in two (AMD Zen 4), plain arithmetic gains
- * little, while the two-register permutes (vpermi2w, vpermt2b) replace
- * the gathers and shuffle chains of the table lookups and interleaves.
+ * nothing (512-bit linearisation, statistics and fast demosaic measured 5-20%
+ * slower there than AVX2), while the two-register permutes (vpermi2w,
+ * vpermb, vpermt2b) replace the gathers and shuffle chains of the table
+ * lookups, unpacking and interleaves.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -115,178 +117,6 @@ AVX512 static void unpack_12p(const uint8_t *line, unsigned x0, unsigned n, unsi
 	}
 	if (i < n)
 		SC.unpack[PH_ISP_UNPACK_12P](line, x0 + i, n - i, depth, dst + i);
-}
-
-/* ---- black level and gains ---------------------------------------------------------------- */
-
-/* 32 samples: min((sat(raw << shift - black) * gain + round) >> k, WMAX), exact in 32 bits. */
-AVX512 static inline __m512i lin32(const struct ph_isp_lin *lin, __m512i raw, __m512i black,
-				   __m512i gain)
-{
-	__m512i v = _mm512_subs_epu16(_mm512_sll_epi16(raw, _mm_cvtsi32_si128(lin->shift)), black);
-	__m512i lo = _mm512_mullo_epi16(v, gain), hi = _mm512_mulhi_epu16(v, gain);
-	__m512i p0 = _mm512_unpacklo_epi16(lo, hi), p1 = _mm512_unpackhi_epi16(lo, hi);
-	__m512i round = _mm512_set1_epi32(1 << (lin->gain_shift - 1));
-	__m128i k = _mm_cvtsi32_si128(lin->gain_shift);
-
-	p0 = _mm512_srl_epi32(_mm512_add_epi32(p0, round), k);
-	p1 = _mm512_srl_epi32(_mm512_add_epi32(p1, round), k);
-	return _mm512_min_epu16(_mm512_packus_epi32(p0, p1), _mm512_set1_epi16(PH_ISP_WMAX));
-}
-
-AVX512 static void linearise(const uint16_t *raw, unsigned n, const struct ph_isp_lin *lin,
-			     uint16_t *dst)
-{
-	const __m512i black =
-		_mm512_set1_epi32((int)(lin->black[0] | (uint32_t)lin->black[1] << 16));
-	const __m512i gain = _mm512_set1_epi32((int)(lin->gain[0] | (uint32_t)lin->gain[1] << 16));
-
-	for (unsigned i = 0; i < n; i += 32) {
-		__mmask32 m = lanes32(n - i);
-
-		_mm512_mask_storeu_epi16(
-			dst + i, m, lin32(lin, _mm512_maskz_loadu_epi16(m, raw + i), black, gain));
-	}
-}
-
-AVX512 static void linearise_lsc(const uint16_t *raw, unsigned n, const struct ph_isp_lin *lin,
-				 const uint16_t *gains, uint16_t *dst)
-{
-	const __m512i black =
-		_mm512_set1_epi32((int)(lin->black[0] | (uint32_t)lin->black[1] << 16));
-
-	for (unsigned i = 0; i < n; i += 32) {
-		__mmask32 m = lanes32(n - i);
-
-		_mm512_mask_storeu_epi16(dst + i, m,
-					 lin32(lin, _mm512_maskz_loadu_epi16(m, raw + i), black,
-					       _mm512_maskz_loadu_epi16(m, gains + i)));
-	}
-}
-
-/* ---- statistics --------------------------------------------------------------------------- */
-
-/* Add the 16 32-bit lanes of each accumulator to zone @z and clear them. */
-AVX512 static inline void stats_flush(struct ph_isp_zone *z, __m512i acc[3])
-{
-	uint64_t *sum[3] = {&z->sum_r, &z->sum_g, &z->sum_b};
-
-	for (unsigned c = 0; c < 3; c++) {
-		__m512i w = _mm512_add_epi64(
-			_mm512_cvtepu32_epi64(_mm512_castsi512_si256(acc[c])),
-			_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(acc[c], 1)));
-
-		*sum[c] += (uint64_t)_mm512_reduce_add_epi64(w);
-		acc[c] = _mm512_setzero_si512();
-	}
-}
-
-/*
- * 16 quads per step in 32-bit lanes, as the AVX2 kernel. The histogram
- * bin needs no 64-bit product: with T the least Y whose bin is 255,
- * Y * hist_scale < 255 << 16 below T and fits 32 bits.
- */
-AVX512 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1,
-			     const struct ph_isp_stats_row *p, struct ph_isp_zone *zones,
-			     uint32_t *hist)
-{
-	const __m128i shift = _mm_cvtsi32_si128(p->shift);
-	const __m512i black01 = _mm512_set1_epi32((int)(p->black[0] | (uint32_t)p->black[1] << 16));
-	const __m512i black23 = _mm512_set1_epi32((int)(p->black[2] | (uint32_t)p->black[3] << 16));
-	const __m512i white = _mm512_set1_epi16((short)p->white);
-	const __m512i lo16 = _mm512_set1_epi32(0xffff), one = _mm512_set1_epi32(1);
-	const __m512i two = _mm512_set1_epi32(2), r512 = _mm512_set1_epi32(512);
-	const __m512i k_r = _mm512_set1_epi32(306), k_g = _mm512_set1_epi32(601);
-	const __m512i k_b = _mm512_set1_epi32(117), scale = _mm512_set1_epi32((int)p->hist_scale);
-	const uint64_t top =
-		p->hist_scale ? ((255ull << 16) + p->hist_scale - 1) / p->hist_scale : 1ull << 17;
-	const __m512i ymax = _mm512_set1_epi32((int)(top < (1u << 17) ? top : 1u << 17));
-	const __m512i c255 = _mm512_set1_epi32(255);
-	const unsigned sr = p->site_r, n = p->quads;
-	__m512i acc[3] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
-	unsigned q = 0, cur = 0, runs = 0;
-	uint32_t counted = 0, saturated = 0;
-
-	if (p->step != 1)
-		return SC.stats(raw0, raw1, p, zones, hist);
-	for (; q + 16 <= n; q += 16) {
-		__m512i a = _mm512_sll_epi16(_mm512_loadu_si512(raw0 + 2 * q), shift);
-		__m512i b = _mm512_sll_epi16(_mm512_loadu_si512(raw1 + 2 * q), shift);
-		/* A quad is counted when neither 16-bit half of its lane saturates. */
-		__m512i sat =
-			_mm512_movm_epi16(_mm512_cmpge_epu16_mask(_mm512_max_epu16(a, b), white));
-		__mmask16 ok = _mm512_testn_epi32_mask(sat, sat);
-		__m512i va = _mm512_subs_epu16(a, black01), vb = _mm512_subs_epu16(b, black23);
-		__m512i v[4] = {_mm512_and_si512(va, lo16), _mm512_srli_epi32(va, 16),
-				_mm512_and_si512(vb, lo16), _mm512_srli_epi32(vb, 16)};
-		__m512i r, g, bl;
-
-		if (p->mono) {
-			r = _mm512_add_epi32(_mm512_add_epi32(v[0], v[1]),
-					     _mm512_add_epi32(v[2], v[3]));
-			r = g = bl = _mm512_srli_epi32(_mm512_add_epi32(r, two), 2);
-		} else {
-			r = v[sr];
-			bl = v[3 - sr];
-			g = _mm512_srli_epi32(
-				_mm512_add_epi32(_mm512_add_epi32(v[1 ^ sr], v[2 ^ sr]), one), 1);
-		}
-		__m512i y = _mm512_add_epi32(
-			_mm512_add_epi32(_mm512_mullo_epi32(r, k_r), _mm512_mullo_epi32(g, k_g)),
-			_mm512_add_epi32(_mm512_mullo_epi32(bl, k_b), r512));
-
-		y = _mm512_srli_epi32(y, 10);
-		__mmask16 full = _mm512_cmpge_epu32_mask(y, ymax);
-		__m512i bin = _mm512_mask_blend_epi32(
-			full, _mm512_srli_epi32(_mm512_mullo_epi32(y, scale), 16), c255);
-		/* Bins fit bytes: through two registers, not memory (a 64-byte store does not
-		 * forward to narrow loads on every CPU). */
-		__m128i b8 = _mm512_cvtepi32_epi8(bin);
-		uint64_t lo = (uint64_t)_mm_cvtsi128_si64(b8),
-			 hi = (uint64_t)_mm_extract_epi64(b8, 1);
-
-		for (unsigned i = 0; i < 8; i++) {
-			hist[(lo >> (8 * i)) & 0xff]++;
-			hist[(hi >> (8 * i)) & 0xff]++;
-		}
-
-		/* Lanes by zone (one or two runs when the table is monotone, as isp.c makes it). */
-		__m128i zq = _mm_loadu_si128((const __m128i *)(p->zone + q));
-		unsigned rem = 0xffff;
-
-		while (rem) {
-			unsigned z = p->zone[q + (unsigned)__builtin_ctz(rem)];
-			__mmask16 in =
-				(__mmask16)(_mm_cmpeq_epi8_mask(zq, _mm_set1_epi8((char)z)) & rem);
-			__mmask16 okz = in & ok;
-
-			rem &= ~(unsigned)in;
-			if (z != cur || runs == 16384) { /* lanes stay below 2^31 */
-				stats_flush(&zones[cur], acc);
-				zones[cur].counted += counted;
-				zones[cur].saturated += saturated;
-				counted = saturated = runs = 0;
-				cur = z;
-			}
-			acc[0] = _mm512_mask_add_epi32(acc[0], okz, acc[0], r);
-			acc[1] = _mm512_mask_add_epi32(acc[1], okz, acc[1], g);
-			acc[2] = _mm512_mask_add_epi32(acc[2], okz, acc[2], bl);
-			counted += (unsigned)__builtin_popcount(okz);
-			saturated += (unsigned)__builtin_popcount(in & ~okz);
-			runs++;
-		}
-	}
-	stats_flush(&zones[cur], acc);
-	zones[cur].counted += counted;
-	zones[cur].saturated += saturated;
-	if (q < n) {
-		struct ph_isp_stats_row t = *p;
-
-		t.quads = n - q;
-		t.zone = p->zone + q;
-		SC.stats(raw0 + 2 * q, raw1 + 2 * q, &t, zones, hist);
-	}
-	return n;
 }
 
 /* ---- tone --------------------------------------------------------------------------------- */
@@ -513,9 +343,6 @@ void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 	k->name = "avx512";
 	k->unpack[PH_ISP_UNPACK_10P] = unpack_10p;
 	k->unpack[PH_ISP_UNPACK_12P] = unpack_12p;
-	k->linearise = linearise;
-	k->linearise_lsc = linearise_lsc;
-	k->stats = stats;
 	k->tone8 = tone8;
 	k->ccm_tone8 = ccm_tone8;
 	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
