@@ -100,7 +100,6 @@ int main(void)
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
 		tone.k[i] = (uint16_t)(i * 255);
 		tone.d[i] = 255;
-		tone.kd[i] = tone.k[i] | (uint32_t)(uint16_t)tone.d[i] << 16;
 	}
 
 	for (unsigned w = 0; w < NWIDTHS; w++)

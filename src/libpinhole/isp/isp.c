@@ -202,7 +202,14 @@ static void update_tone(struct ph_isp *isp, const struct ph_isp_params *p)
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
 		t->k[i] = knot[i];
 		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
-		t->kd[i] = t->k[i] | (uint32_t)(uint16_t)t->d[i] << 16;
+	}
+	for (unsigned x = 0; x <= PH_ISP_WMAX;
+	     x += 256) { /* the expanded curve, by the reference */
+		uint16_t ramp[256];
+
+		for (unsigned i = 0; i < 256; i++)
+			ramp[i] = (uint16_t)(x + i);
+		ph_isp_kernels_scalar.tone8(ramp, 256, t, t->lut + x);
 	}
 	isp->gamma = p->gamma;
 	isp->brightness = p->brightness;

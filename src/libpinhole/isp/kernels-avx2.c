@@ -813,33 +813,27 @@ AVX2 static void ccm(const uint16_t *r, const uint16_t *g, const uint16_t *b, un
 }
 
 /*
- * Tone: the 8-bit curve's segment (k, d) by one gather of kd per 8 pixels,
- * interpolated in 16-bit lanes; the 16-bit LUT by gathers of 32-bit words,
- * the index clamped so the word read stays inside the WMAX + 1 entries and
- * the wanted entry shifted down.
+ * Tone: gathers of 32-bit words from the expanded 8-bit curve (t->lut) and
+ * from the 16-bit LUT. The index is clamped so the word read stays inside
+ * the WMAX + 1 entries, and the wanted entry shifted down.
  */
+AVX2 static inline __m256i gather8(const uint8_t *lut, __m128i src)
+{
+	const __m256i top = _mm256_set1_epi32(PH_ISP_WMAX - 3), ff = _mm256_set1_epi32(0xff);
+	__m256i x = _mm256_cvtepu16_epi32(src), i = _mm256_min_epi32(x, top);
+	__m256i v = _mm256_i32gather_epi32((const int *)(const void *)lut, i, 1);
+
+	return _mm256_and_si256(_mm256_srlv_epi32(v, _mm256_slli_epi32(_mm256_sub_epi32(x, i), 3)),
+				ff);
+}
+
+/* The 8-bit curve of 16 working values, as 16 16-bit lanes in order. */
 AVX2 static inline __m256i tone8_16(const struct ph_isp_tone8 *t, __m256i x)
 {
-	const __m256i split = _mm256_set1_epi16(PH_ISP_TONE_SPLIT - 1);
-	__m256i coarse = _mm256_cmpgt_epi16(x, split);
-	__m256i i = _mm256_blendv_epi8(
-		_mm256_srli_epi16(x, 4),
-		_mm256_add_epi16(_mm256_srli_epi16(x, 8), _mm256_set1_epi16(60)), coarse);
-	__m256i f = _mm256_blendv_epi8(_mm256_srli_epi16(_mm256_slli_epi16(x, 12), 1),
-				       _mm256_srli_epi16(_mm256_slli_epi16(x, 8), 1), coarse);
-	const int *kd = (const int *)(const void *)t->kd;
-	__m256i a = _mm256_i32gather_epi32(kd, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(i)), 4);
-	__m256i b = _mm256_i32gather_epi32(
-		kd, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(i, 1)), 4);
-	/* a, b: k | d << 16 per pixel; to 16 k and 16 d lanes in pixel order. */
-	__m256i ab_lo = _mm256_permute2x128_si256(a, b, 0x20),
-		ab_hi = _mm256_permute2x128_si256(a, b, 0x31);
-	__m256i k = _mm256_packus_epi32(_mm256_and_si256(ab_lo, _mm256_set1_epi32(0xffff)),
-					_mm256_and_si256(ab_hi, _mm256_set1_epi32(0xffff)));
-	__m256i d = _mm256_packs_epi32(_mm256_srai_epi32(ab_lo, 16), _mm256_srai_epi32(ab_hi, 16));
-	__m256i v = _mm256_add_epi16(k, _mm256_mulhrs_epi16(d, f));
+	__m256i a = gather8(t->lut, _mm256_castsi256_si128(x));
+	__m256i b = gather8(t->lut, _mm256_extracti128_si256(x, 1));
 
-	return _mm256_srli_epi16(_mm256_add_epi16(v, _mm256_set1_epi16(64)), 7);
+	return _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
 }
 
 AVX2 static inline __m256i gather16(const uint16_t *lut, __m128i src)

@@ -104,16 +104,17 @@ struct ph_isp_ccm {
  *   dst = (v + 64) >> 7
  * k is the curve at each segment's start in Q7 (0..255 << 7); d[i] the step
  * to the next start, and isp.c keeps k[i] + d[i] in 0..255 << 7 too, so v
- * lies between them (0..32640) and every sum fits 16 bits. kd[i] = k[i] |
- * (uint16_t)d[i] << 16, the same table for gathers. Entries past the last
- * segment (124..127) repeat the end of the curve with d = 0.
+ * lies between them (0..32640) and every sum fits 16 bits. Entries past the
+ * last segment (124..127) repeat the end of the curve with d = 0. lut is
+ * the same curve evaluated at every x (isp.c runs the scalar kernel over
+ * 0..WMAX), for CPUs that gather bytes more cheaply than they interpolate.
  */
 #define PH_ISP_TONE_SEGS  128
 #define PH_ISP_TONE_SPLIT 1024 /* first x of the coarse segments */
 struct ph_isp_tone8 {
 	uint16_t k[PH_ISP_TONE_SEGS];
 	int16_t d[PH_ISP_TONE_SEGS];
-	uint32_t kd[PH_ISP_TONE_SEGS];
+	uint8_t lut[PH_ISP_WMAX + 1];
 };
 
 /* RGB (8-bit) to YUV. */
