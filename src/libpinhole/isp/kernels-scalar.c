@@ -466,16 +466,28 @@ static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, u
 		      const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
 		      uint8_t *go, uint8_t *bo)
 {
-	for (unsigned x = 0; x < n; x++) {
-		int32_t c[3] = {r[x], g[x], b[x]};
+	const uint16_t *restrict pr = r, *restrict pg = g, *restrict pb = b;
+	uint8_t *restrict qr = ro, *restrict qg = go, *restrict qb = bo;
 
-		if (m)
-			for (unsigned i = 0; i < 3; i++)
-				c[i] = ccm1(m->m[3 * i] * r[x] + m->m[3 * i + 1] * g[x] +
-					    m->m[3 * i + 2] * b[x] + m->offset[i]);
-		ro[x] = tone8_1(t, (unsigned)c[0]);
-		go[x] = tone8_1(t, (unsigned)c[1]);
-		bo[x] = tone8_1(t, (unsigned)c[2]);
+	if (!m) {
+		for (unsigned x = 0; x < n; x++) {
+			qr[x] = tone8_1(t, pr[x]);
+			qg[x] = tone8_1(t, pg[x]);
+			qb[x] = tone8_1(t, pb[x]);
+		}
+		return;
+	}
+	/* Coefficients in locals: the byte stores could alias them otherwise. */
+	const int32_t m0 = m->m[0], m1 = m->m[1], m2 = m->m[2], m3 = m->m[3], m4 = m->m[4];
+	const int32_t m5 = m->m[5], m6 = m->m[6], m7 = m->m[7], m8 = m->m[8];
+	const int32_t o0 = m->offset[0], o1 = m->offset[1], o2 = m->offset[2];
+
+	for (unsigned x = 0; x < n; x++) {
+		int32_t vr = pr[x], vg = pg[x], vb = pb[x];
+
+		qr[x] = tone8_1(t, ccm1(m0 * vr + m1 * vg + m2 * vb + o0));
+		qg[x] = tone8_1(t, ccm1(m3 * vr + m4 * vg + m5 * vb + o1));
+		qb[x] = tone8_1(t, ccm1(m6 * vr + m7 * vg + m8 * vb + o2));
 	}
 }
 
