@@ -8,7 +8,8 @@ libcmocka-dev valgrind clang-format man-db libjpeg62-turbo-dev libopencv-imgproc
 libudev-dev libturbojpeg0-dev v4l-utils qemu-system-x86 busybox-static cpio libdrm-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good ffmpeg libtiff-dev libraw-bin libimage-exiftool-perl libjpeg-turbo-progs
-libsodium-dev libseccomp-dev libclang-rt-14-dev libfuzzer-14-dev"
+libsodium-dev libseccomp-dev libclang-rt-14-dev libfuzzer-14-dev
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 missing=""
 for p in $packages; do

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * SIMD kernels against the scalar reference, byte for byte: every kernel
- * the AVX2 table replaces, on random and structured rows, for widths 1..70
- * and large odd and even ones, every unpack layout and depth, start
- * offsets (CFA and packing phase), and guard bytes past n that must stay
- * untouched; then whole frames through ph_isp_process with "scalar" and
- * "avx2" for every input family, Bayer order, crop phase, stride, output
- * format, demosaic quality, binning, two outputs, lens shading and
- * statistics. Inputs are allocated to their exact size so ASan and
- * valgrind catch any read past them. Skipped on CPUs without AVX2.
+ * SIMD kernels against the scalar reference, byte for byte, for every SIMD
+ * table this CPU runs (sse4.1, avx2, avx512): every kernel, on random and
+ * structured rows, for widths 1..70 and large odd and even ones, every
+ * unpack layout and depth, start offsets (CFA and packing phase), and guard
+ * bytes past n that must stay untouched; then whole frames through
+ * ph_isp_process, scalar against each table, for every input family, Bayer
+ * order, crop phase, stride, output format, demosaic quality, binning, two
+ * outputs, lens shading and statistics (1 and 2 threads). Inputs are
+ * allocated to their exact size so ASan and valgrind catch any read past
+ * them (valgrind's CPU has no AVX-512: that table runs natively and under
+ * ASan). NEON: test-isp-neon.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,26 +39,30 @@ static uint32_t rnd(uint64_t *s)
 	return (uint32_t)(*s >> 16);
 }
 
-static bool simd_table(struct ph_isp_kernels *k)
+/* The SIMD kernels under test (the group state): one run of every test per implementation. */
+#define NEED_SIMD(k) (*(k) = *(const struct ph_isp_kernels *)*state)
+
+/* The SIMD implementations, and whether this CPU runs each (checked apart from isp.c). */
+static const char *const simd_impls[] = {"sse4.1", "avx2", "avx512", "neon"};
+#define NIMPLS (sizeof(simd_impls) / sizeof(simd_impls[0]))
+
+static bool cpu_runs(const char *name)
 {
 #if defined(__x86_64__)
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2")) {
-		ph_isp_kernels_avx2(k);
+	if (!strcmp(name, "sse4.1"))
+		return __builtin_cpu_supports("sse4.1");
+	if (!strcmp(name, "avx2"))
+		return __builtin_cpu_supports("avx2");
+	if (!strcmp(name, "avx512"))
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+#elif defined(__aarch64__)
+	if (!strcmp(name, "neon"))
 		return true;
-	}
 #endif
-	(void)k;
 	return false;
 }
-
-#define NEED_SIMD(k)                                                                               \
-	do {                                                                                       \
-		if (!simd_table(k)) {                                                              \
-			skip();                                                                    \
-			return;                                                                    \
-		}                                                                                  \
-	} while (0)
 
 /* The widths every kernel runs at. */
 static const unsigned widths[] = {
@@ -279,17 +286,46 @@ static void test_stats(void **state)
 	free(zone);
 }
 
+/*
+ * A valid 8-bit tone table (kernels.h): knots in 0..255 << 7, random
+ * (@rep odd), rising, falling or with the extremes alternating.
+ */
+static void tone_table(struct ph_isp_tone8 *t, unsigned rep, uint64_t *s)
+{
+	uint16_t knot[PH_ISP_TONE_SEGS + 1];
+
+	for (unsigned i = 0; i <= PH_ISP_TONE_SEGS; i++) {
+		unsigned v = rep & 1	    ? rnd(s) % (32640 + 1)
+			     : rep % 6 == 0 ? i * 32640 / PH_ISP_TONE_SEGS
+			     : rep % 6 == 2 ? 32640 - i * 255
+					    : (i & 1) * 32640;
+
+		knot[i] = (uint16_t)v;
+	}
+	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
+		t->k[i] = knot[i];
+		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
+	}
+	for (unsigned x = 0; x <= PH_ISP_WMAX; x += 256) {
+		uint16_t ramp[256];
+
+		for (unsigned i = 0; i < 256; i++)
+			ramp[i] = (uint16_t)(x + i);
+		ph_isp_kernels_scalar.tone8(ramp, 256, t, t->lut + x);
+	}
+}
+
 static void test_bin_ccm_tone(void **state)
 {
 	struct ph_isp_kernels k;
 	const struct ph_isp_kernels *sc = &ph_isp_kernels_scalar;
 	struct row16 a = row16_new(), b = row16_new(), c = row16_new();
-	uint8_t *lut8 = malloc(PH_ISP_WMAX + 1); /* exact: the gathers must stay inside */
+	struct ph_isp_tone8 *tone = malloc(sizeof(*tone)); /* exact: gathers must stay inside */
 	uint16_t *lut16 = malloc(2 * (PH_ISP_WMAX + 1));
 	uint64_t s = 4242;
 
 	NEED_SIMD(&k);
-	assert_non_null(lut8);
+	assert_non_null(tone);
 	assert_non_null(lut16);
 	for (unsigned w = 0; w < NWIDTHS; w++)
 		for (unsigned rep = 0; rep < 6; rep++) {
@@ -305,10 +341,9 @@ static void test_bin_ccm_tone(void **state)
 			for (unsigned i = 0; i < 3; i++)
 				m.offset[i] = (int32_t)(rnd(&s) % (2u * (PH_ISP_WMAX << 12) + 1)) -
 					      (PH_ISP_WMAX << 12);
-			for (unsigned i = 0; i <= PH_ISP_WMAX; i++) {
-				lut8[i] = (uint8_t)(rep & 1 ? rnd(&s) : i >> 6);
+			for (unsigned i = 0; i <= PH_ISP_WMAX; i++)
 				lut16[i] = (uint16_t)(rep & 1 ? rnd(&s) : i * 4);
-			}
+			tone_table(tone, rep, &s);
 
 			struct outs o = outs_new(2 * (size_t)n);
 
@@ -324,9 +359,35 @@ static void test_bin_ccm_tone(void **state)
 			outs_check(&o, "ccm", n, rep);
 
 			o = outs_new(n);
-			sc->tone8(a.p, n, lut8, o.a);
-			k.tone8(a.p, n, lut8, o.b);
+			sc->tone8(a.p, n, tone, o.a);
+			k.tone8(a.p, n, tone, o.b);
 			outs_check(&o, "tone8", n, rep);
+
+			/* Fused colour matrix and tone: the SIMD kernel, the composition. */
+			for (unsigned with_m = 0; with_m < 2; with_m++) {
+				const struct ph_isp_ccm *mp = with_m ? &m : NULL;
+
+				o = outs_new(3 * (size_t)n);
+				sc->ccm_tone8(a.p, b.p, c.p, n, mp, tone, o.a, o.a + n,
+					      o.a + 2 * n);
+				k.ccm_tone8(a.p, b.p, c.p, n, mp, tone, o.b, o.b + n, o.b + 2 * n);
+				outs_check(&o, "ccm_tone8", n, rep * 2 + with_m);
+
+				uint16_t *cc = malloc(6 * (size_t)n);
+
+				assert_non_null(cc);
+				o = outs_new(3 * (size_t)n);
+				sc->ccm_tone8(a.p, b.p, c.p, n, mp, tone, o.a, o.a + n,
+					      o.a + 2 * n);
+				if (mp)
+					sc->ccm(a.p, b.p, c.p, n, mp, cc, cc + n, cc + 2 * n);
+				for (unsigned ch = 0; ch < 3; ch++)
+					sc->tone8(mp ? cc + ch * n
+						     : (const uint16_t *[]){a.p, b.p, c.p}[ch],
+						  n, tone, o.b + ch * n);
+				outs_check(&o, "ccm_tone8 = ccm + tone8", n, rep * 2 + with_m);
+				free(cc);
+			}
 
 			o = outs_new(2 * (size_t)n);
 			sc->tone16(b.p, n, lut16, (uint16_t *)(void *)o.a);
@@ -336,7 +397,7 @@ static void test_bin_ccm_tone(void **state)
 	free(a.mem);
 	free(b.mem);
 	free(c.mem);
-	free(lut8);
+	free(tone);
 	free(lut16);
 }
 
@@ -613,10 +674,50 @@ static void frame_out_new(struct frame_out *f, uint32_t fourcc, unsigned w, unsi
 	plane_setup(&f->o, f->mem);
 }
 
-/* Develop @in with scalar and SIMD kernels (with stats: 1 and 2 threads); all must agree. */
-static void compare_frame(const struct ph_isp_input *in, const struct ph_isp_params *p,
-			  const uint32_t *fourcc, const bool *bin, unsigned count, unsigned cs,
-			  bool stats)
+/* ISP objects reused by every frame of a test: scalar, and each SIMD table on 1 and 2 threads. */
+struct frame_ctx {
+	struct ph_isp *ref;
+	struct ph_isp *simd[NIMPLS][2];
+	const char *name[NIMPLS];
+	unsigned count;
+};
+
+static void frame_ctx_init(struct frame_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ref = ph_isp_new(1);
+	assert_non_null(c->ref);
+	assert_int_equal(ph_isp_set_impl(c->ref, "scalar"), 0);
+	for (unsigned i = 0; i < NIMPLS; i++) {
+		if (!cpu_runs(simd_impls[i]))
+			continue;
+		for (unsigned t = 0; t < 2; t++) {
+			struct ph_isp *isp = ph_isp_new(t + 1);
+
+			assert_non_null(isp);
+			assert_int_equal(ph_isp_set_impl(isp, simd_impls[i]), 0);
+			assert_string_equal(ph_isp_get_impl(isp), simd_impls[i]);
+			c->simd[c->count][t] = isp;
+		}
+		c->name[c->count++] = simd_impls[i];
+	}
+}
+
+static void frame_ctx_free(struct frame_ctx *c)
+{
+	ph_isp_free(c->ref);
+	for (unsigned i = 0; i < c->count; i++)
+		for (unsigned t = 0; t < 2; t++)
+			ph_isp_free(c->simd[i][t]);
+}
+
+/*
+ * Develop @in with the scalar kernels and with every SIMD table (with
+ * stats: on 1 and 2 threads); all must agree to the byte.
+ */
+static void compare_frame(const struct frame_ctx *ctx, const struct ph_isp_input *in,
+			  const struct ph_isp_params *p, const uint32_t *fourcc, const bool *bin,
+			  unsigned count, unsigned cs, bool stats)
 {
 	struct frame_out ref[2], got[2];
 	struct ph_isp_stats *sr = calloc(1, sizeof(*sr)), *sg = calloc(1, sizeof(*sg));
@@ -631,38 +732,32 @@ static void compare_frame(const struct ph_isp_input *in, const struct ph_isp_par
 		frame_out_new(&ref[i], fourcc[i], w, h, bin[i], cs);
 		oref[i] = ref[i].o;
 	}
-	struct ph_isp *a = ph_isp_new(1);
+	assert_int_equal(ph_isp_process(ctx->ref, in, p, oref, count, &scfg, stats ? sr : NULL), 0);
+	for (unsigned m = 0; m < ctx->count; m++)
+		for (unsigned threads = 1; threads <= (stats ? 2u : 1u); threads++) {
+			struct ph_isp *b = ctx->simd[m][threads - 1];
 
-	assert_non_null(a);
-	assert_int_equal(ph_isp_set_impl(a, "scalar"), 0);
-	assert_int_equal(ph_isp_process(a, in, p, oref, count, &scfg, stats ? sr : NULL), 0);
-	ph_isp_free(a);
-	for (unsigned threads = 1; threads <= (stats ? 2u : 1u); threads++) {
-		struct ph_isp *b = ph_isp_new(threads);
-
-		assert_non_null(b);
-		assert_int_equal(ph_isp_set_impl(b, "avx2"), 0);
-		assert_string_equal(ph_isp_get_impl(b), "avx2");
-		for (unsigned i = 0; i < count; i++) {
-			frame_out_new(&got[i], fourcc[i], w, h, bin[i], cs);
-			ogot[i] = got[i].o;
-		}
-		memset(sg, 0, sizeof(*sg));
-		assert_int_equal(ph_isp_process(b, in, p, ogot, count, &scfg, stats ? sg : NULL),
-				 0);
-		for (unsigned i = 0; i < count; i++) {
-			if (memcmp(ref[i].mem, got[i].mem, ref[i].size)) {
-				print_error(
-					"frame %ux%u fourcc %08x bin %d demosaic %d threads %u\n",
-					w, h, fourcc[i], bin[i], p->demosaic, threads);
-				fail();
+			for (unsigned i = 0; i < count; i++) {
+				frame_out_new(&got[i], fourcc[i], w, h, bin[i], cs);
+				ogot[i] = got[i].o;
 			}
-			free(got[i].mem);
+			memset(sg, 0, sizeof(*sg));
+			assert_int_equal(
+				ph_isp_process(b, in, p, ogot, count, &scfg, stats ? sg : NULL), 0);
+			for (unsigned i = 0; i < count; i++) {
+				if (memcmp(ref[i].mem, got[i].mem, ref[i].size)) {
+					print_error(
+						"%s: frame %ux%u fourcc %08x bin %d demosaic %d "
+						"threads %u\n",
+						ctx->name[m], w, h, fourcc[i], bin[i], p->demosaic,
+						threads);
+					fail();
+				}
+				free(got[i].mem);
+			}
+			if (stats)
+				assert_memory_equal(sr, sg, sizeof(*sr));
 		}
-		if (stats)
-			assert_memory_equal(sr, sg, sizeof(*sr));
-		ph_isp_free(b);
-	}
 	for (unsigned i = 0; i < count; i++)
 		free(ref[i].mem);
 	free(sr);
@@ -701,7 +796,7 @@ static uint8_t *raw_frame(uint32_t fourcc, unsigned w, unsigned h, unsigned pad,
 
 static void test_frames(void **state)
 {
-	struct ph_isp_kernels k;
+	struct frame_ctx ctx;
 	static const uint32_t inputs[] = {
 		PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGRBG12_CSI2P, PH_FORMAT_SBGGR8,
 		PH_FORMAT_SGBRG10,	 PH_FORMAT_SRGGB12,	  PH_FORMAT_SGRBG14,
@@ -716,7 +811,7 @@ static void test_frames(void **state)
 	static const unsigned sizes[][2] = {{67, 21}, {2, 2}, {33, 9}, {130, 6}};
 	uint64_t s = 2024;
 
-	NEED_SIMD(&k);
+	frame_ctx_init(&ctx);
 	for (unsigned in = 0; in < sizeof(inputs) / sizeof(inputs[0]); in++)
 		for (unsigned sz = 0; sz < 4; sz++)
 			for (unsigned var = 0; var < 4; var++) {
@@ -771,27 +866,28 @@ static void test_frames(void **state)
 
 						p.demosaic = q ? PH_ISP_DEMOSAIC_HQ
 							       : PH_ISP_DEMOSAIC_FAST;
-						compare_frame(&input, &p, f2, b2, two ? 2 : 1,
+						compare_frame(&ctx, &input, &p, f2, b2, two ? 2 : 1,
 							      (o + var) % 4, o % 2 == 0);
 						if (w >= 4 && h >= 4 && q == 0) { /* binned only */
 							b2[0] = true;
-							compare_frame(&input, &p, f2, b2, 1, var,
-								      true);
+							compare_frame(&ctx, &input, &p, f2, b2, 1,
+								      var, true);
 						}
 					}
 				free(data);
 			}
+	frame_ctx_free(&ctx);
 }
 
 /* The benchmark's case at full HD once: 10-bit packed, every stage on, stats. */
 static void test_frame_large(void **state)
 {
-	struct ph_isp_kernels k;
+	struct frame_ctx ctx;
 	uint64_t s = 5;
 	unsigned w = 1920, h = 64, stride;
 	uint8_t *data;
 
-	NEED_SIMD(&k);
+	frame_ctx_init(&ctx);
 	data = raw_frame(PH_FORMAT_SRGGB10_CSI2P, w, h, 0, &s, &stride);
 	struct ph_isp_input in = {PH_FORMAT_SRGGB10_CSI2P, w, h, stride, data, 0, 0, 0, 0};
 	struct ph_isp_params p;
@@ -804,40 +900,118 @@ static void test_frame_large(void **state)
 		p.black_level[i] = 64 << 6;
 	for (unsigned q = 0; q < 2; q++) {
 		p.demosaic = q ? PH_ISP_DEMOSAIC_HQ : PH_ISP_DEMOSAIC_FAST;
-		compare_frame(&in, &p, f, b, 2, 0, true);
+		compare_frame(&ctx, &in, &p, f, b, 2, 0, true);
 	}
 	free(data);
+	frame_ctx_free(&ctx);
 }
 
 static void test_select(void **state)
 {
 	struct ph_isp *isp = ph_isp_new(1);
-	struct ph_isp_kernels k;
 
 	assert_non_null(isp);
 	assert_int_equal(ph_isp_set_impl(isp, "scalar"), 0);
 	assert_string_equal(ph_isp_get_impl(isp), "scalar");
 	assert_int_equal(ph_isp_set_impl(isp, "bogus"), -EINVAL);
 	assert_int_equal(ph_isp_set_impl(isp, NULL), -EINVAL);
-	if (simd_table(&k)) {
-		assert_int_equal(ph_isp_set_impl(isp, "avx2"), 0);
-		assert_string_equal(ph_isp_get_impl(isp), "avx2");
-	} else {
-		assert_int_equal(ph_isp_set_impl(isp, "avx2"), -ENOTSUP);
+	for (unsigned i = 0; i < NIMPLS; i++) {
+		if (cpu_runs(simd_impls[i])) {
+			assert_int_equal(ph_isp_set_impl(isp, simd_impls[i]), 0);
+			assert_string_equal(ph_isp_get_impl(isp), simd_impls[i]);
+		} else {
+			assert_int_equal(ph_isp_set_impl(isp, simd_impls[i]), -ENOTSUP);
+		}
 	}
-	assert_int_equal(ph_isp_set_impl(isp, "neon"), -ENOTSUP);
 	ph_isp_free(isp);
+}
+
+/*
+ * The piecewise-linear 8-bit tone stays within one code of the exact sRGB
+ * curve: every 16-bit grey level through the whole pipeline (Y16, gamma on),
+ * against 255 * srgb(working value / WMAX) computed in double.
+ */
+static void test_tone_accuracy(void **state)
+{
+	const unsigned w = 256, h = 256;
+	uint16_t *raw = malloc(2 * (size_t)w * h);
+	uint8_t *out = malloc(3 * (size_t)w * h);
+	struct ph_isp *isp = ph_isp_new(1);
+	struct ph_isp_params p;
+	double worst = 0;
+
+	assert_non_null(raw);
+	assert_non_null(out);
+	assert_non_null(isp);
+	for (unsigned i = 0; i < w * h; i++)
+		raw[i] = (uint16_t)i;
+
+	struct ph_isp_input in = {PH_FORMAT_Y16, w, h, 2 * w, (const uint8_t *)raw, 0, 0, 0, 0};
+	struct ph_isp_output o = {.fourcc = PH_FORMAT_RGB888, .width = w, .height = h};
+
+	o.planes[0] = out;
+	o.strides[0] = 3 * w;
+	ph_isp_params_identity(&p);
+	p.gamma = true;
+	assert_int_equal(ph_isp_process(isp, &in, &p, &o, 1, NULL, NULL), 0);
+	for (unsigned i = 0; i < w * h; i++) {
+		/* Working value: gain 16383 / 65535 in 16 fraction bits (isp.c), rounded. */
+		unsigned lin = (unsigned)(((uint64_t)i * 16384 + 32768) >> 16);
+		double v = (double)lin / PH_ISP_WMAX;
+		double srgb = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
+		double err = fabs(out[3 * i] - 255 * srgb);
+
+		worst = err > worst ? err : worst;
+		assert_int_equal(out[3 * i], out[3 * i + 1]);
+		assert_int_equal(out[3 * i], out[3 * i + 2]);
+	}
+	print_message("tone: worst error %.3f codes against the exact sRGB curve\n", worst);
+	assert_true(worst < 1.0);
+	ph_isp_free(isp);
+	free(raw);
+	free(out);
 }
 
 int main(void)
 {
+	const struct CMUnitTest select[] = {cmocka_unit_test(test_select),
+					    cmocka_unit_test(test_tone_accuracy)};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_select),	     cmocka_unit_test(test_unpack),
-		cmocka_unit_test(test_linearise),    cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_bin_ccm_tone), cmocka_unit_test(test_demosaic_fast),
-		cmocka_unit_test(test_demosaic_hq),  cmocka_unit_test(test_pack_yuv),
-		cmocka_unit_test(test_frames),	     cmocka_unit_test(test_frame_large),
+		cmocka_unit_test(test_unpack),	      cmocka_unit_test(test_linearise),
+		cmocka_unit_test(test_stats),	      cmocka_unit_test(test_bin_ccm_tone),
+		cmocka_unit_test(test_demosaic_fast), cmocka_unit_test(test_demosaic_hq),
+		cmocka_unit_test(test_pack_yuv),
 	};
+	/* Whole frames: once, against every table this CPU runs. */
+	const struct CMUnitTest frames[] = {cmocka_unit_test(test_frames),
+					    cmocka_unit_test(test_frame_large)};
+	int failed = cmocka_run_group_tests_name("select", select, NULL, NULL);
+	unsigned ran = 0;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Every test once per implementation this CPU runs, that implementation as the state. */
+	for (unsigned i = 0; i < NIMPLS; i++) {
+		struct ph_isp_kernels k;
+		struct CMUnitTest t[sizeof(tests) / sizeof(tests[0])];
+
+		if (!cpu_runs(simd_impls[i]))
+			continue;
+		if (!ph_isp_kernels_find(simd_impls[i], &k)) {
+			fprintf(stderr, "%s: the CPU runs it but the ISP does not offer it\n",
+				simd_impls[i]);
+			return 1;
+		}
+		for (unsigned j = 0; j < sizeof(tests) / sizeof(tests[0]); j++) {
+			t[j] = tests[j];
+			t[j].initial_state = &k;
+		}
+		failed += cmocka_run_group_tests_name(simd_impls[i], t, NULL, NULL);
+		ran++;
+	}
+	if (ran)
+		failed += cmocka_run_group_tests_name("frames", frames, NULL, NULL);
+	if (!ran) {
+		printf("no SIMD implementation on this CPU: only the selection was tested\n");
+		return failed ? 1 : 77;
+	}
+	return failed ? 1 : 0;
 }

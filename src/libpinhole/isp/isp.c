@@ -91,7 +91,7 @@ struct ph_isp {
 	float ccm_src[9], ccm_off_src[3], saturation;
 	struct ph_isp_ccm ccm;
 	bool ccm_identity;
-	uint8_t lut8[PH_ISP_WMAX + 1];
+	struct ph_isp_tone8 tone8;
 	uint16_t lut16[PH_ISP_WMAX + 1];
 };
 
@@ -170,21 +170,46 @@ static double srgb_oetf(double x)
 	return x <= 0.0031308 ? 12.92 * x : 1.055 * pow(x, 1 / 2.4) - 0.055;
 }
 
-/* The tone LUTs: working value -> optional sRGB curve -> contrast about 0.5 -> + brightness. */
+/* The tone curve at working value @x: optional sRGB curve, contrast about 0.5, + brightness. */
+static double tone_value(const struct ph_isp_params *p, unsigned x)
+{
+	double v = (double)x / PH_ISP_WMAX;
+
+	if (p->gamma)
+		v = srgb_oetf(v);
+	v = (v - 0.5) * p->contrast + 0.5 + p->brightness;
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/* The tone tables: 16-bit LUT, 8-bit piecewise-linear curve (kernels.h). */
 static void update_tone(struct ph_isp *isp, const struct ph_isp_params *p)
 {
+	struct ph_isp_tone8 *t = &isp->tone8;
+	const unsigned segs = 60 + ((PH_ISP_WMAX + 1) >> 8); /* 124 */
+	uint16_t knot[PH_ISP_TONE_SEGS + 1];
+
 	if (isp->tone_valid && isp->gamma == p->gamma && isp->brightness == p->brightness &&
 	    isp->contrast == p->contrast)
 		return;
-	for (unsigned i = 0; i <= PH_ISP_WMAX; i++) {
-		double v = (double)i / PH_ISP_WMAX;
+	for (unsigned i = 0; i <= PH_ISP_WMAX; i++)
+		isp->lut16[i] = (uint16_t)lrint(tone_value(p, i) * 65535);
+	/* Knot i at the start of segment i, the ones from @segs on at WMAX + 1 (the end). */
+	for (unsigned i = 0; i <= PH_ISP_TONE_SEGS; i++) {
+		unsigned x = i < 64 ? 16 * i : i <= segs ? 256 * (i - 60) : PH_ISP_WMAX + 1;
 
-		if (p->gamma)
-			v = srgb_oetf(v);
-		v = (v - 0.5) * p->contrast + 0.5 + p->brightness;
-		v = v < 0 ? 0 : v > 1 ? 1 : v;
-		isp->lut8[i] = (uint8_t)lrint(v * 255);
-		isp->lut16[i] = (uint16_t)lrint(v * 65535);
+		knot[i] = (uint16_t)lrint(tone_value(p, x) * (255 << 7));
+	}
+	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
+		t->k[i] = knot[i];
+		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
+	}
+	for (unsigned x = 0; x <= PH_ISP_WMAX;
+	     x += 256) { /* the expanded curve, by the reference */
+		uint16_t ramp[256];
+
+		for (unsigned i = 0; i < 256; i++)
+			ramp[i] = (uint16_t)(x + i);
+		ph_isp_kernels_scalar.tone8(ramp, 256, t, t->lut + x);
 	}
 	isp->gamma = p->gamma;
 	isp->brightness = p->brightness;
@@ -623,17 +648,18 @@ static void finish_row(const struct frame *f, struct scratch *s, uint16_t *const
 	const uint16_t *src[3] = {lin[0], lin[1], lin[2]};
 	unsigned channels = f->mono ? 1 : 3;
 
-	if (!f->mono && !f->isp->ccm_identity) {
+	if (want8 && f->mono)
+		k->tone8(lin[0], n, &f->isp->tone8, d8[0]);
+	else if (want8)
+		k->ccm_tone8(lin[0], lin[1], lin[2], n, f->isp->ccm_identity ? NULL : &f->isp->ccm,
+			     &f->isp->tone8, d8[0], d8[1], d8[2]);
+	if (want16 && !f->mono && !f->isp->ccm_identity) {
 		k->ccm(lin[0], lin[1], lin[2], n, &f->isp->ccm, s->cc[0], s->cc[1], s->cc[2]);
 		for (unsigned c = 0; c < 3; c++)
 			src[c] = s->cc[c];
 	}
-	for (unsigned c = 0; c < channels; c++) {
-		if (want8)
-			k->tone8(src[c], n, f->isp->lut8, d8[c]);
-		if (want16)
-			k->tone16(src[c], n, f->isp->lut16, d16[c]);
-	}
+	for (unsigned c = 0; c < channels && want16; c++)
+		k->tone16(src[c], n, f->isp->lut16, d16[c]);
 	for (unsigned c = 0; c < 3; c++) {
 		r8->c[c] = d8[f->mono ? 0 : c];
 		r16->c[c] = d16[f->mono ? 0 : c];
@@ -853,8 +879,7 @@ static void band_job(void *data, unsigned band, unsigned worker)
 
 static const char *const impl_names[] = {"scalar", "sse4.1", "avx2", "avx512", "neon"};
 
-/* Fill @k with the kernels called @name if this CPU runs them; else false. */
-static bool impl_kernels(const char *name, struct ph_isp_kernels *k)
+bool ph_isp_kernels_find(const char *name, struct ph_isp_kernels *k)
 {
 	if (!strcmp(name, ph_isp_kernels_scalar.name)) {
 		*k = ph_isp_kernels_scalar;
@@ -862,8 +887,23 @@ static bool impl_kernels(const char *name, struct ph_isp_kernels *k)
 	}
 #if defined(__x86_64__)
 	__builtin_cpu_init();
+	if (!strcmp(name, "avx512") && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+	    __builtin_cpu_supports("avx512vbmi")) {
+		ph_isp_kernels_avx512(k);
+		return true;
+	}
 	if (!strcmp(name, "avx2") && __builtin_cpu_supports("avx2")) {
 		ph_isp_kernels_avx2(k);
+		return true;
+	}
+	if (!strcmp(name, "sse4.1") && __builtin_cpu_supports("sse4.1")) {
+		ph_isp_kernels_sse41(k);
+		return true;
+	}
+#elif defined(__aarch64__)
+	if (!strcmp(name, "neon")) {
+		ph_isp_kernels_neon(k);
 		return true;
 	}
 #endif
@@ -876,13 +916,13 @@ static bool impl_kernels(const char *name, struct ph_isp_kernels *k)
  */
 static void default_kernels(struct ph_isp_kernels *k)
 {
-	static const char *const best[] = {"avx2"};
+	static const char *const best[] = {"avx512", "avx2", "sse4.1", "neon"};
 	const char *env = getenv("PINHOLE_ISP_IMPL");
 
-	if (env && impl_kernels(env, k))
+	if (env && ph_isp_kernels_find(env, k))
 		return;
 	for (unsigned i = 0; i < sizeof(best) / sizeof(best[0]); i++)
-		if (impl_kernels(best[i], k))
+		if (ph_isp_kernels_find(best[i], k))
 			return;
 	*k = ph_isp_kernels_scalar;
 }
@@ -930,7 +970,7 @@ int ph_isp_set_impl(struct ph_isp *isp, const char *name)
 {
 	if (!name)
 		return -EINVAL;
-	if (impl_kernels(name, &isp->kernels))
+	if (ph_isp_kernels_find(name, &isp->kernels))
 		return 0;
 	for (unsigned i = 0; i < sizeof(impl_names) / sizeof(impl_names[0]); i++)
 		if (!strcmp(name, impl_names[i]))

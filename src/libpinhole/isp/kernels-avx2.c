@@ -14,6 +14,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "isp/isp.h"
@@ -31,6 +32,12 @@
 static inline int pair16(int a, int b)
 {
 	return (int)((uint32_t)(uint16_t)a | (uint32_t)(uint16_t)b << 16);
+}
+
+/* 16 int16 lanes to 16 bytes, clamped to 0..255. */
+AVX2 static inline __m128i to_u8(__m256i v)
+{
+	return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
 /* ---- unpacking ---------------------------------------------------------------------------- */
@@ -532,25 +539,41 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 	const __m256i k6 = _mm256_set1_epi32(6), k22 = _mm256_set1_epi32(22);
 	const __m256i k36 = _mm256_set1_epi32(36);
 	const __m256i eps = _mm256_set1_epi32(HQ_EPS), r32 = _mm256_set1_epi32(32);
-	const __m256 one = _mm256_set1_ps(1.0f);
+	const __m256 scale = _mm256_set1_ps(0x1p-10f);
 	unsigned x = 0;
 
 #define LDI(p)	   _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define MADD(v, k) _mm256_madd_epi16(v, k)
+	/*
+	 * se at a C site x is T(x) = sum over the rows of DH(x) + DH(x + 1) +
+	 * DH(x + 2), and sw = T(x - 2): the previous C site's se. So only se is
+	 * summed; sw is se moved up one lane, the first lane from the previous
+	 * step (before the first step: T(pc - 2), here).
+	 */
+	const __m256i up1 = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
+	int32_t t0 = 0;
+
+	for (int a = 0; a < 3; a++)
+		for (int c = (int)pc - 2; c <= (int)pc; c++)
+			t0 += abs(dh[a][c - 1] - dh[a][c + 1]);
+
+	__m256i prev = _mm256_set1_epi32(t0);
+
 	for (; x + 16 <= n; x += 16) {
 		const ptrdiff_t b = (ptrdiff_t)(x + pc);
-		__m256i sw = _mm256_setzero_si256(), se = sw, sn = sw, ss = sw;
+		__m256i se = _mm256_setzero_si256(), sn = se, ss = se;
 
 		for (int a = 0; a < 3; a++) {
 			const int16_t *hr = dh[a] + b;
-			__m256i hm3 = LDI(hr - 3), hm1 = LDI(hr - 1), hp1 = LDI(hr + 1);
-			__m256i hp3 = LDI(hr + 3);
-			__m256i dm2 = absdiff16(hm3, hm1), d0 = absdiff16(hm1, hp1);
-			__m256i dp2 = absdiff16(hp1, hp3);
+			__m256i hm1 = LDI(hr - 1), hp1 = LDI(hr + 1), hp3 = LDI(hr + 3);
+			__m256i d0 = absdiff16(hm1, hp1), dp2 = absdiff16(hp1, hp3);
 
-			sw = _mm256_add_epi32(sw, _mm256_add_epi32(MADD(dm2, both), MADD(d0, lo)));
 			se = _mm256_add_epi32(se, _mm256_add_epi32(MADD(d0, both), MADD(dp2, lo)));
 		}
+		__m256i sw_up = _mm256_permutevar8x32_epi32(se, up1);
+		__m256i sw = _mm256_blend_epi32(sw_up, prev, 0x01);
+
+		prev = sw_up;
 		for (int r = 0; r < 5; r++) {
 			__m256i em = absdiff16(LDI(dv[r] + b - 1), LDI(dv[r + 2] + b - 1));
 			__m256i ep = absdiff16(LDI(dv[r] + b + 1), LDI(dv[r + 2] + b + 1));
@@ -572,14 +595,15 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 		__m256i es = _mm256_add_epi32(
 			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k22)),
 			_mm256_mullo_epi32(MADD(LDI(dv[5] + b), lo), k6));
-		__m256 tn = _mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps));
-		__m256 ts = _mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps));
-		__m256 tw = _mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps));
-		__m256 te = _mm256_cvtepi32_ps(_mm256_add_epi32(se, eps));
-		__m256 wn = _mm256_div_ps(one, _mm256_mul_ps(tn, tn));
-		__m256 ws = _mm256_div_ps(one, _mm256_mul_ps(ts, ts));
-		__m256 ww = _mm256_div_ps(one, _mm256_mul_ps(tw, tw));
-		__m256 we = _mm256_div_ps(one, _mm256_mul_ps(te, te));
+		__m256 tn = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps)), scale);
+		__m256 ts = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps)), scale);
+		__m256 tw = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps)), scale);
+		__m256 te = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(se, eps)), scale);
+		__m256 qn = _mm256_mul_ps(tn, tn), qs = _mm256_mul_ps(ts, ts);
+		__m256 qw = _mm256_mul_ps(tw, tw), qe = _mm256_mul_ps(te, te);
+		__m256 pa = _mm256_mul_ps(qn, qs), pb = _mm256_mul_ps(qw, qe);
+		__m256 wn = _mm256_mul_ps(qs, pb), ws = _mm256_mul_ps(qn, pb);
+		__m256 ww = _mm256_mul_ps(qe, pa), we = _mm256_mul_ps(qw, pa);
 		__m256 num =
 			_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(wn, _mm256_cvtepi32_ps(en)),
 						    _mm256_mul_ps(ws, _mm256_cvtepi32_ps(es))),
@@ -789,8 +813,9 @@ AVX2 static void ccm(const uint16_t *r, const uint16_t *g, const uint16_t *b, un
 }
 
 /*
- * Tone: gathers of 32-bit words. The index is clamped so the word read
- * stays inside the WMAX + 1 entries, and the wanted entry shifted down.
+ * Tone: gathers of 32-bit words from the expanded 8-bit curve (t->lut) and
+ * from the 16-bit LUT. The index is clamped so the word read stays inside
+ * the WMAX + 1 entries, and the wanted entry shifted down.
  */
 AVX2 static inline __m256i gather8(const uint8_t *lut, __m128i src)
 {
@@ -800,6 +825,15 @@ AVX2 static inline __m256i gather8(const uint8_t *lut, __m128i src)
 
 	return _mm256_and_si256(_mm256_srlv_epi32(v, _mm256_slli_epi32(_mm256_sub_epi32(x, i), 3)),
 				ff);
+}
+
+/* The 8-bit curve of 16 working values, as 16 16-bit lanes in order. */
+AVX2 static inline __m256i tone8_16(const struct ph_isp_tone8 *t, __m256i x)
+{
+	__m256i a = gather8(t->lut, _mm256_castsi256_si128(x));
+	__m256i b = gather8(t->lut, _mm256_extracti128_si256(x, 1));
+
+	return _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
 }
 
 AVX2 static inline __m256i gather16(const uint16_t *lut, __m128i src)
@@ -812,22 +846,58 @@ AVX2 static inline __m256i gather16(const uint16_t *lut, __m128i src)
 				ffff);
 }
 
-AVX2 static void tone8(const uint16_t *src, unsigned n, const uint8_t *lut, uint8_t *dst)
+AVX2 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst)
 {
 	unsigned i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		__m256i s = _mm256_loadu_si256((const __m256i *)(src + i));
-		__m256i a = gather8(lut, _mm256_castsi256_si128(s));
-		__m256i b = gather8(lut, _mm256_extracti128_si256(s, 1));
-		__m256i w = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
+		__m256i v = tone8_16(t, _mm256_loadu_si256((const __m256i *)(src + i)));
 
-		_mm_storeu_si128((__m128i *)(dst + i),
-				 _mm_packus_epi16(_mm256_castsi256_si128(w),
-						  _mm256_extracti128_si256(w, 1)));
+		_mm_storeu_si128((__m128i *)(dst + i), to_u8(v));
 	}
 	if (i < n)
-		SC.tone8(src + i, n - i, lut, dst + i);
+		SC.tone8(src + i, n - i, t, dst + i);
+}
+
+AVX2 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+			   const struct ph_isp_ccm *mat, const struct ph_isp_tone8 *t, uint8_t *ro,
+			   uint8_t *go, uint8_t *bo)
+{
+	static const struct ph_isp_ccm unit = {{1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
+						1 << PH_ISP_CCM_SHIFT, 0, 0, 0,
+						1 << PH_ISP_CCM_SHIFT},
+					       {0, 0, 0}};
+	const int16_t *m = (mat ? mat : &unit)->m;
+	const int32_t *o = (mat ? mat : &unit)->offset;
+	const __m256i k01[3] = {_mm256_set1_epi32(pair16(m[0], m[1])),
+				_mm256_set1_epi32(pair16(m[3], m[4])),
+				_mm256_set1_epi32(pair16(m[6], m[7]))};
+	const __m256i k2[3] = {_mm256_set1_epi32(pair16(m[2], 0)),
+			       _mm256_set1_epi32(pair16(m[5], 0)),
+			       _mm256_set1_epi32(pair16(m[8], 0))};
+	const int half = 1 << (PH_ISP_CCM_SHIFT - 1);
+	const __m256i off[3] = {_mm256_set1_epi32(o[0] + half), _mm256_set1_epi32(o[1] + half),
+				_mm256_set1_epi32(o[2] + half)};
+	const __m256i zero = _mm256_setzero_si256(), wmax = _mm256_set1_epi16(PH_ISP_WMAX);
+	uint8_t *const out[3] = {ro, go, bo};
+	unsigned i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m256i v[3] = {_mm256_loadu_si256((const __m256i *)(r + i)),
+				_mm256_loadu_si256((const __m256i *)(g + i)),
+				_mm256_loadu_si256((const __m256i *)(b + i))};
+		__m256i w[3] = {v[0], v[1], v[2]};
+
+		for (unsigned c = 0; c < 3 && mat; c++)
+			w[c] = _mm256_min_epi16(
+				_mm256_max_epi16(dot3_ccm(v[0], v[1], v[2], k01[c], k2[c], off[c]),
+						 zero),
+				wmax);
+		for (unsigned c = 0; c < 3; c++)
+			_mm_storeu_si128((__m128i *)(out[c] + i), to_u8(tone8_16(t, w[c])));
+	}
+	if (i < n)
+		SC.ccm_tone8(r + i, g + i, b + i, n - i, mat, t, ro + i, go + i, bo + i);
 }
 
 AVX2 static void tone16(const uint16_t *src, unsigned n, const uint16_t *lut, uint16_t *dst)
@@ -1006,12 +1076,6 @@ AVX2 static inline struct yuv_consts yuv_setup(const struct ph_isp_yuv *c)
 	return k;
 }
 
-/* 16 int16 lanes to 16 bytes, clamped to 0..255. */
-AVX2 static inline __m128i to_u8(__m256i v)
-{
-	return _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-}
-
 AVX2 static inline __m256i luma16(const struct yuv_consts *k, const uint8_t *r, const uint8_t *g,
 				  const uint8_t *b)
 {
@@ -1153,6 +1217,7 @@ void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 	k->ccm = ccm;
 	k->tone8 = tone8;
 	k->tone16 = tone16;
+	k->ccm_tone8 = ccm_tone8;
 	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
 	k->pack[PH_ISP_PACK_BGR888] = pack_bgr888;
 	k->pack[PH_ISP_PACK_XRGB8888] = pack_xrgb8888;

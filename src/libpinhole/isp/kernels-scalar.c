@@ -319,10 +319,11 @@ static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3], const int
 		int32_t ee = 36 * h0[x] + 22 * h0[x + 1] + 6 * h0[x + 2];
 		int32_t en = 36 * v0[x] + 22 * dv[2][x] + 6 * dv[1][x];
 		int32_t es = 36 * v0[x] + 22 * dv[4][x] + 6 * dv[5][x];
-		float tn = (float)(sn + HQ_EPS), ts = (float)(ss + HQ_EPS);
-		float tw = (float)(sw + HQ_EPS), te = (float)(se + HQ_EPS);
-		float wn = 1.0f / (tn * tn), ws = 1.0f / (ts * ts);
-		float ww = 1.0f / (tw * tw), we = 1.0f / (te * te);
+		float tn = (float)(sn + HQ_EPS) * 0x1p-10f, ts = (float)(ss + HQ_EPS) * 0x1p-10f;
+		float tw = (float)(sw + HQ_EPS) * 0x1p-10f, te = (float)(se + HQ_EPS) * 0x1p-10f;
+		float qn = tn * tn, qs = ts * ts, qw = tw * tw, qe = te * te;
+		float a = qn * qs, b = qw * qe;
+		float wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a;
 		float num = (wn * (float)en + ws * (float)es) + (ww * (float)ew + we * (float)ee);
 		float den = (wn + ws) + (ww + we);
 		int32_t d = round_even(num / den);
@@ -438,10 +439,56 @@ static void ccm(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigne
 	}
 }
 
-static void tone8(const uint16_t *src, unsigned n, const uint8_t *lut, uint8_t *dst)
+/*
+ * The segment and fraction of kernels.h, branch-free: in u = min(16 v, v +
+ * 15360) (16 v taken of min(v, 2047), large enough above 1024) every
+ * segment is 256 wide, so i = u >> 8 and t = (u & 255) << 7.
+ */
+static inline uint8_t tone8_1(const struct ph_isp_tone8 *t, unsigned v)
+{
+	unsigned u = (v < 2047 ? v : 2047) << 4;
+
+	u = u < v + 15360 ? u : v + 15360;
+
+	int32_t f = (int32_t)(u & 255) << 7;
+	int32_t y = t->k[u >> 8] + ((t->d[u >> 8] * f + (1 << 14)) >> 15); /* arithmetic */
+
+	return (uint8_t)((y + 64) >> 7);
+}
+
+static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst)
 {
 	for (unsigned x = 0; x < n; x++)
-		dst[x] = lut[src[x]];
+		dst[x] = tone8_1(t, src[x]);
+}
+
+static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+		      const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
+		      uint8_t *go, uint8_t *bo)
+{
+	const uint16_t *restrict pr = r, *restrict pg = g, *restrict pb = b;
+	uint8_t *restrict qr = ro, *restrict qg = go, *restrict qb = bo;
+
+	if (!m) {
+		for (unsigned x = 0; x < n; x++) {
+			qr[x] = tone8_1(t, pr[x]);
+			qg[x] = tone8_1(t, pg[x]);
+			qb[x] = tone8_1(t, pb[x]);
+		}
+		return;
+	}
+	/* Coefficients in locals: the byte stores could alias them otherwise. */
+	const int32_t m0 = m->m[0], m1 = m->m[1], m2 = m->m[2], m3 = m->m[3], m4 = m->m[4];
+	const int32_t m5 = m->m[5], m6 = m->m[6], m7 = m->m[7], m8 = m->m[8];
+	const int32_t o0 = m->offset[0], o1 = m->offset[1], o2 = m->offset[2];
+
+	for (unsigned x = 0; x < n; x++) {
+		int32_t vr = pr[x], vg = pg[x], vb = pb[x];
+
+		qr[x] = tone8_1(t, ccm1(m0 * vr + m1 * vg + m2 * vb + o0));
+		qg[x] = tone8_1(t, ccm1(m3 * vr + m4 * vg + m5 * vb + o1));
+		qb[x] = tone8_1(t, ccm1(m6 * vr + m7 * vg + m8 * vb + o2));
+	}
 }
 
 static void tone16(const uint16_t *src, unsigned n, const uint16_t *lut, uint16_t *dst)
@@ -620,6 +667,7 @@ const struct ph_isp_kernels ph_isp_kernels_scalar = {
 	.ccm = ccm,
 	.tone8 = tone8,
 	.tone16 = tone16,
+	.ccm_tone8 = ccm_tone8,
 	.pack = {pack_rgb888, pack_bgr888, pack_xrgb8888, pack_xbgr8888, pack_rgb565},
 	.pack_rgb48 = pack_rgb48,
 	.luma = luma,

@@ -28,6 +28,7 @@
  * output buffer).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PH_ISP_WBITS  14
@@ -91,6 +92,29 @@ struct ph_isp_zone;
 struct ph_isp_ccm {
 	int16_t m[9];	   /* Q3.12 */
 	int32_t offset[3]; /* Q12 of working units, |offset| <= WMAX << 12 */
+};
+
+/*
+ * The 8-bit tone curve, piecewise linear in the working value x (0..WMAX):
+ * 64 segments of 16 values below 1024, where the sRGB curve bends most,
+ * then 60 of 256 (so a vector permute can look the segments up):
+ *   x < 1024:  i = x >> 4,         t = (x & 15) << 11
+ *   else:      i = 60 + (x >> 8),  t = (x & 255) << 7
+ *   v = k[i] + ((d[i] * t + (1 << 14)) >> 15)       (= pmulhrsw; t < 2^15)
+ *   dst = (v + 64) >> 7
+ * k is the curve at each segment's start in Q7 (0..255 << 7); d[i] the step
+ * to the next start, and isp.c keeps k[i] + d[i] in 0..255 << 7 too, so v
+ * lies between them (0..32640) and every sum fits 16 bits. Entries past the
+ * last segment (124..127) repeat the end of the curve with d = 0. lut is
+ * the same curve evaluated at every x (isp.c runs the scalar kernel over
+ * 0..WMAX), for CPUs that gather bytes more cheaply than they interpolate.
+ */
+#define PH_ISP_TONE_SEGS  128
+#define PH_ISP_TONE_SPLIT 1024 /* first x of the coarse segments */
+struct ph_isp_tone8 {
+	uint16_t k[PH_ISP_TONE_SEGS];
+	int16_t d[PH_ISP_TONE_SEGS];
+	uint8_t lut[PH_ISP_WMAX + 1];
 };
 
 /* RGB (8-bit) to YUV. */
@@ -198,10 +222,15 @@ struct ph_isp_kernels {
 	 *          sn = sum over b = -1..1, k = 0..2 of DV(-k, b), ss alike of DV(k, b)
 	 *          ew = 36 H(0,0) + 22 H(0,-1) + 6 H(0,-2), ee = 36 H(0,0) + 22 H(0,1) + 6 H(0,2)
 	 *          en = 36 V(0,0) + 22 V(-1,0) + 6 V(-2,0), es = 36 V(0,0) + 22 V(1,0) + 6 V(2,0)
-	 *          tX = (float)(sX + EPS), wX = 1.0f / (tX * tX)    for X in n, s, w, e
+	 *          tX = (float)(sX + EPS) * 0x1p-10f, qX = tX * tX    for X in n, s, w, e
+	 *          a = qn * qs, b = qw * qe
+	 *          wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a
 	 *          num = (wn * en + ws * es) + (ww * ew + we * ee)  (eX converted to float)
 	 *          den = (wn + ws) + (ww + we)
 	 *          g = clampW(((m[x] << 6) + rne(num / den) + 32) >> 6)
+	 *        (wX is 1 / tX^2 times the product of all four qX: the inverse-square
+	 *        gradient weights with one division; the scale 2^-10 keeps every
+	 *        product within float's normal range)
 	 *
 	 * Pair blend, used below: blend(da, db, ta, tb) =
 	 *   rne(((float)da * (float)tb + (float)db * (float)ta) / (2.0f * (float)(ta + tb)))
@@ -250,9 +279,17 @@ struct ph_isp_kernels {
 	void (*ccm)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
 		    const struct ph_isp_ccm *m, uint16_t *ro, uint16_t *go, uint16_t *bo);
 
-	/* Tone: dst[x] = lut[src[x]], src <= WMAX (LUTs have WMAX + 1 entries). */
-	void (*tone8)(const uint16_t *src, unsigned n, const uint8_t *lut, uint8_t *dst);
+	/* Tone: the piecewise-linear curve above; tone16: dst[x] = lut[src[x]] (WMAX + 1 entries).
+	 */
+	void (*tone8)(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst);
 	void (*tone16)(const uint16_t *src, unsigned n, const uint16_t *lut, uint16_t *dst);
+	/*
+	 * Colour matrix (@m NULL: none) and 8-bit tone of three rows in one
+	 * pass: exactly ccm, then tone8 of each channel.
+	 */
+	void (*ccm_tone8)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+			  const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
+			  uint8_t *go, uint8_t *bo);
 
 	/* Interleave 8-bit R, G, B rows into a packed RGB line (enum ph_isp_pack). */
 	void (*pack[PH_ISP_PACK_COUNT])(const uint8_t *r, const uint8_t *g, const uint8_t *b,
@@ -286,10 +323,22 @@ struct ph_isp_kernels {
 };
 
 extern const struct ph_isp_kernels ph_isp_kernels_scalar;
-#if defined(__x86_64__)
+
 /*
- * kernels-avx2.c: fills @k with the scalar kernels, then replaces those it
- * has in AVX2 (name "avx2"). Only for CPUs with AVX2 (isp.c checks).
+ * Fill @k with the kernels called @name ("scalar", "sse4.1", "avx2",
+ * "avx512", "neon") if this build and CPU run them. @return false if not.
  */
-void ph_isp_kernels_avx2(struct ph_isp_kernels *k);
+bool ph_isp_kernels_find(const char *name, struct ph_isp_kernels *k);
+
+/*
+ * Each SIMD file fills @k with the scalar kernels, then replaces those it
+ * has (kernels of a lesser SIMD level where it has none of its own). Only
+ * for CPUs that run them (ph_isp_kernels_find checks).
+ */
+#if defined(__x86_64__)
+void ph_isp_kernels_sse41(struct ph_isp_kernels *k);  /* SSE4.1 (x86-64-v2) */
+void ph_isp_kernels_avx2(struct ph_isp_kernels *k);   /* AVX2 */
+void ph_isp_kernels_avx512(struct ph_isp_kernels *k); /* AVX-512 F, BW, VL and VBMI */
+#elif defined(__aarch64__)
+void ph_isp_kernels_neon(struct ph_isp_kernels *k);
 #endif
