@@ -5,19 +5,20 @@
  * only, prints what it sees, and exits 0 when every check holds or 1 at the
  * first that does not.
  *
- *   test-vm list --expect N [--formats YUYV,NV12,...]
- *   test-vm id [--index I]
+ *   test-vm list [--camera SEL] --expect N [--formats YUYV,NV12,...]
+ *   test-vm id [--camera SEL] [--index I]
  *   test-vm capture [--camera SEL] --format F --size WxH [--frames N] [--fps N]
  *                   [--bars] [--dmabuf] [--vgem]
  *   test-vm raw [--camera SEL] [--raw-format F] [--size WxH] [--frames N]
  *   test-vm inject [--camera SEL] --device /dev/videoN
  *                  --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]
- *   test-vm hotplug --platform vivid.N
+ *   test-vm hotplug [--camera SEL] --platform vivid.N
  *   test-vm bars --format F --size WxH [--colorspace C] FILE
  *   test-vm cpu-time COMMAND [ARGS...]
  *
- * SEL is a camera id or a unique part of one; without it the context must
- * hold exactly one camera (the simulated one is left out).
+ * SEL is a camera id or a unique part of one ("uvc:", "simple:platform:vivid-001");
+ * without it the context must hold exactly one camera (the simulated one is
+ * left out). list, id and hotplug take the cameras matching SEL.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -994,7 +995,7 @@ static int cmd_inject(const struct options *o)
 
 /* Collects camera events of @type for up to @ms after the first; @return how many. */
 static unsigned wait_camera_events(struct ph_context *ctx, enum ph_event_type type, int ms,
-				   struct ph_camera **last)
+				   const char *sel, struct ph_camera **last)
 {
 	unsigned n = 0;
 	struct ph_event *ev;
@@ -1002,7 +1003,8 @@ static unsigned wait_camera_events(struct ph_context *ctx, enum ph_event_type ty
 	while ((ev = next_event(ctx, n ? ms : EVENT_TIMEOUT_MS))) {
 		if (ph_event_get_type(ev) == type) {
 			n++;
-			if (last) {
+			if (last &&
+			    (!sel || strstr(ph_camera_get_id(ph_event_get_camera(ev)), sel))) {
 				ph_camera_unref(*last);
 				*last = ph_camera_ref(ph_event_get_camera(ev));
 			}
@@ -1031,17 +1033,18 @@ static int cmd_hotplug(const struct options *o)
 
 	snprintf(path, sizeof(path), "%s/unbind", VIVID_PLATFORM_DRIVER);
 	write_file(path, o->platform);
-	removed = wait_camera_events(ctx, PH_EVENT_CAMERA_REMOVED, 1000, NULL);
+	removed = wait_camera_events(ctx, PH_EVENT_CAMERA_REMOVED, 1000, NULL, NULL);
 	CHECK(removed >= 1, "no camera-removed event after unbinding %s", o->platform);
 	CHECK(ph_context_camera_count(ctx) == n0 - removed, "%u cameras after %u removals",
 	      ph_context_camera_count(ctx), removed);
 
 	snprintf(path, sizeof(path), "%s/bind", VIVID_PLATFORM_DRIVER);
 	write_file(path, o->platform);
-	n_added = wait_camera_events(ctx, PH_EVENT_CAMERA_ADDED, 1000, &added);
+	n_added = wait_camera_events(ctx, PH_EVENT_CAMERA_ADDED, 1000, o->camera, &added);
 	CHECK(n_added == removed, "%u cameras added back, %u were removed", n_added, removed);
 	CHECK(ph_context_camera_count(ctx) == n0, "%u cameras after the re-bind, %u before",
 	      ph_context_camera_count(ctx), n0);
+	CHECK(added, "no camera matching '%s' came back", o->camera ? o->camera : "");
 
 	/* The camera that came back captures. */
 	memset(&s, 0, sizeof(s));
@@ -1066,12 +1069,10 @@ static int cmd_hotplug(const struct options *o)
 
 static int cmd_list(const struct options *o)
 {
-	unsigned fds = fd_count();
+	unsigned fds = fd_count(), matched = 0;
 	struct ph_context *ctx = context_new();
 	unsigned count = ph_context_camera_count(ctx);
 
-	printf("%u cameras\n", count);
-	CHECK(count == o->expect, "expected %u cameras, found %u", o->expect, count);
 	for (unsigned i = 0; i < count; i++) {
 		struct ph_camera *cam = ph_context_camera_at(ctx, i);
 		const struct ph_control_list *props = ph_camera_get_properties(cam);
@@ -1080,6 +1081,9 @@ static int cmd_list(const struct options *o)
 		struct ph_config *cfg;
 		unsigned nfmt;
 
+		if (o->camera && !strstr(ph_camera_get_id(cam), o->camera))
+			continue;
+		matched++;
 		printf("camera %u: %s, model %s, %u properties, %u controls\n", i,
 		       ph_camera_get_id(cam), model ? model : "(none)",
 		       ph_control_list_count(props), ph_camera_control_count(cam));
@@ -1116,6 +1120,8 @@ static int cmd_list(const struct options *o)
 		}
 		ph_config_free(cfg);
 	}
+	printf("%u cameras, %u of them match '%s'\n", count, matched, o->camera ? o->camera : "");
+	CHECK(matched == o->expect, "expected %u cameras, found %u", o->expect, matched);
 	ph_context_unref(ctx);
 	CHECK(fd_count() == fds, "%u fds open before, %u after", fds, fd_count());
 	return 0;
@@ -1163,9 +1169,15 @@ static int cmd_bars(const struct options *o, const char *path)
 static int cmd_id(const struct options *o)
 {
 	struct ph_context *ctx = context_new();
-	struct ph_camera *cam = ph_context_camera_at(ctx, o->index);
+	struct ph_camera *cam = NULL;
 
-	CHECK(cam, "no camera %u", o->index);
+	for (unsigned i = 0, n = 0; !cam && i < ph_context_camera_count(ctx); i++) {
+		struct ph_camera *c = ph_context_camera_at(ctx, i);
+
+		if ((!o->camera || strstr(ph_camera_get_id(c), o->camera)) && n++ == o->index)
+			cam = c;
+	}
+	CHECK(cam, "no camera %u matching '%s'", o->index, o->camera ? o->camera : "");
 	printf("%s\n", ph_camera_get_id(cam));
 	ph_context_unref(ctx);
 	return 0;

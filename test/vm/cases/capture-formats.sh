@@ -7,6 +7,6 @@
 vivid_load node_types=0x1
 for size in 640x480 1280x720; do
 	for format in YUYV NV12 RGB888; do
-		check "$VM_TEST_VM" capture --format $format --size $size --frames 100 --fps 30 --bars
+		check "$VM_TEST_VM" capture --camera uvc: --format $format --size $size --frames 100 --fps 30 --bars
 	done
 done

@@ -5,4 +5,4 @@
 . /vm/lib.sh
 
 vivid_load n_devs=2 node_types=0x1,0x1
-check "$VM_TEST_VM" hotplug --platform vivid.1
+check "$VM_TEST_VM" hotplug --camera uvc:platform:vivid-001 --platform vivid.1
