@@ -96,7 +96,7 @@ struct session {
 	unsigned nvgem;
 	/* what the events said */
 	unsigned completed, cancelled, buffer_errors;
-	int camera_error;
+	int camera_error, queue_error;
 	bool removed;
 	bool have_seq;
 	uint32_t last_seq;
@@ -328,15 +328,6 @@ static void session_close(struct session *s)
 static int queue(struct session *s, struct ph_request *req)
 {
 	return ph_camera_queue_request(s->cam, req);
-}
-
-static void queue_all(struct session *s)
-{
-	for (unsigned i = 0; i < s->nreqs; i++) {
-		int ret = queue(s, s->reqs[i]);
-
-		CHECK(ret == 0, "queue request %u: %s", i, strerror(-ret));
-	}
 }
 
 static int start(struct session *s, unsigned fps)
@@ -610,14 +601,25 @@ static void check_bars_vgem(struct session *s, struct ph_buffer *buf)
 typedef void (*frame_fn)(struct session *s, struct ph_request *req, unsigned n, void *data);
 
 /*
- * Handles events until @frames requests completed successfully, requeueing
- * each while more are needed; returns early on a camera error or removal.
- * @return the frames completed successfully.
+ * Queues every request not in flight, then handles events until @frames
+ * requests completed successfully, requeueing each until then, as an
+ * application keeps the pipeline fed; returns early on a camera error, a
+ * removal or a failed queue. @return the frames completed successfully.
  */
 static unsigned run(struct session *s, unsigned frames, frame_fn fn, void *data)
 {
-	unsigned queued = s->nreqs, good = 0;
+	unsigned good = 0;
 
+	for (unsigned i = 0; i < s->nreqs; i++) {
+		if (ph_request_get_status(s->reqs[i]) == PH_REQUEST_PENDING)
+			continue;
+		ph_request_reuse(s->reqs[i], PH_REQUEST_REUSE_BUFFERS);
+		s->queue_error = queue(s, s->reqs[i]);
+		if (s->queue_error) {
+			printf("queue: %s\n", strerror(-s->queue_error));
+			return 0;
+		}
+	}
 	while (good < frames) {
 		struct ph_event *ev = next_event(s->ctx, EVENT_TIMEOUT_MS);
 		struct ph_request *req;
@@ -626,7 +628,6 @@ static unsigned run(struct session *s, unsigned frames, frame_fn fn, void *data)
 		switch (ph_event_get_type(ev)) {
 		case PH_EVENT_REQUEST_COMPLETED:
 			req = ph_event_get_request(ev);
-			queued--;
 			if (ph_request_get_status(req) == PH_REQUEST_CANCELLED) {
 				s->cancelled++;
 				break;
@@ -639,11 +640,16 @@ static unsigned run(struct session *s, unsigned frames, frame_fn fn, void *data)
 			if (ph_buffer_get_status(ph_request_find_buffer(req, s->stream)) ==
 			    PH_BUFFER_SUCCESS)
 				good++;
-			if (good + queued < frames) {
+			if (good < frames) {
 				CHECK(ph_request_reuse(req, PH_REQUEST_REUSE_BUFFERS) == 0,
 				      "reuse");
-				CHECK(queue(s, req) == 0, "requeue after %u frames", good);
-				queued++;
+				s->queue_error = queue(s, req);
+				if (s->queue_error) {
+					printf("requeue after %u frames: %s\n", good,
+					       strerror(-s->queue_error));
+					ph_event_free(ev);
+					return good;
+				}
 			}
 			break;
 		case PH_EVENT_CAMERA_ERROR:
@@ -707,6 +713,14 @@ static void capture_frame(struct session *s, struct ph_request *req, unsigned n,
 		       seq - s->last_seq - 1);
 		s->seq_gaps += seq - s->last_seq - 1;
 	}
+	if (!s->have_seq)
+		for (unsigned p = 0; p < ph_buffer_plane_count(buf); p++) {
+			const struct ph_plane *pl = ph_buffer_plane_at(buf, p);
+
+			printf("plane %u: offset %u, length %u, stride %u, %u bytes used\n", p,
+			       pl->offset, pl->length, pl->stride,
+			       ph_buffer_get_bytes_used(buf, p));
+		}
 	s->have_seq = true;
 	s->last_seq = seq;
 	if (cc->o->bars && (n % 20 == 0 || n + 1 == cc->o->frames)) {
@@ -737,12 +751,12 @@ static int cmd_capture(const struct options *o)
 	t0 = now_ms();
 	ret = start(&s, o->fps);
 	CHECK(ret == 0, "start: %s", strerror(-ret));
-	queue_all(&s);
 	good = run(&s, o->frames, capture_frame, &cc);
 	stop(&s);
 	printf("%u frames in %.2f s, %u dropped, colour bars checked in %u\n", good,
 	       (double)(now_ms() - t0) / 1000.0, s.seq_gaps, cc.checked);
-	CHECK(good == o->frames && !s.camera_error && !s.removed, "capture ended early");
+	CHECK(good == o->frames && !s.camera_error && !s.queue_error && !s.removed,
+	      "capture ended early");
 	CHECK(s.seq_gaps == 0, "%u frames dropped (sequence gaps)", s.seq_gaps);
 	session_close(&s);
 	CHECK(fd_count() == fds, "%u fds open before, %u after", fds, fd_count());
@@ -834,7 +848,6 @@ static int cmd_raw(const struct options *o)
 	session_allocate(&s);
 	ret = start(&s, o->fps);
 	CHECK(ret == 0, "start: %s", strerror(-ret));
-	queue_all(&s);
 	good = run(&s, o->frames, raw_frame, &rc);
 	CHECK(good == o->frames, "only %u of %u frames", good, o->frames);
 	check_rgb_bars(&s, ph_request_find_buffer(s.reqs[0], s.stream));
@@ -937,7 +950,6 @@ static int cmd_inject(const struct options *o)
 	} else {
 		ret = start(&s, 30);
 		CHECK(ret == 0, "start: %s", strerror(-ret));
-		queue_all(&s);
 		good = run(&s, 10, NULL, NULL);
 		CHECK(good == 10, "only %u frames before the injection", good);
 		if (!strcmp(e, "buf-error")) {
@@ -948,13 +960,19 @@ static int cmd_inject(const struct options *o)
 			s.buffer_errors = s.completed - before - good;
 			printf("after V4L2_BUF_FLAG_ERROR: %u good frames, %u bad ones\n", good,
 			       s.buffer_errors);
-			CHECK(good == 20 && !s.camera_error, "capture did not go on");
+			CHECK(good == 20 && !s.camera_error && !s.queue_error,
+			      "capture did not go on");
 			CHECK(s.buffer_errors >= 1, "no frame was reported as failed");
 			stop(&s);
 		} else if (!strcmp(e, "fatal")) {
+			/* vb2 fails every later QBUF and DQBUF with EIO. */
 			vivid_control(o->device, VIVID_CID_FATAL_STREAMING_ERR);
 			run(&s, 1000, NULL, NULL);
-			CHECK(s.camera_error < 0, "no camera error after a fatal streaming error");
+			printf("fatal streaming error: camera error %s, queue %s\n",
+			       strerror(-s.camera_error), strerror(-s.queue_error));
+			CHECK(s.camera_error < 0 || s.queue_error < 0,
+			      "a fatal streaming error went unreported");
+			s.camera_error = s.camera_error ? s.camera_error : s.queue_error;
 			stop(&s);
 		} else if (!strcmp(e, "disconnect") || !strcmp(e, "unbind")) {
 			char unbind[256];
@@ -977,10 +995,9 @@ static int cmd_inject(const struct options *o)
 
 	if (!s.removed) {
 		/* The camera still works. */
-		s.camera_error = 0;
+		s.camera_error = s.queue_error = 0;
 		ret = start(&s, 30);
 		CHECK(ret == 0, "restart after the error: %s", strerror(-ret));
-		queue_all(&s);
 		good = run(&s, 10, NULL, NULL);
 		CHECK(good == 10, "only %u frames after the error", good);
 		stop(&s);
@@ -1055,7 +1072,6 @@ static int cmd_hotplug(const struct options *o)
 			  1, 640, 480);
 	session_allocate(&s);
 	CHECK(start(&s, 30) == 0, "start after the re-bind");
-	queue_all(&s);
 	good = run(&s, 10, NULL, NULL);
 	CHECK(good == 10, "only %u frames after the re-bind", good);
 	stop(&s);
