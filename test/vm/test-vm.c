@@ -259,9 +259,13 @@ static void session_configure(struct session *s, const enum ph_stream_role *role
 	s->sc = *ph_stream_get_config(s->stream);
 }
 
+/*
+ * At least 8 buffers: the VM runs under TCG on a shared host, whose stalls
+ * would otherwise starve vivid's queue and count as drops.
+ */
 static unsigned buffers_wanted(const struct session *s)
 {
-	unsigned n = s->sc.buffer_count < 4 ? 4 : s->sc.buffer_count;
+	unsigned n = s->sc.buffer_count < 8 ? 8 : s->sc.buffer_count;
 
 	return n > MAX_BUFFERS ? MAX_BUFFERS : n;
 }
@@ -1233,6 +1237,20 @@ static uint32_t parse_format(const char *name)
 	return f;
 }
 
+static const char usage[] =
+	"usage: test-vm COMMAND [OPTIONS]\n"
+	"  list [--camera SEL] --expect N [--formats F,F...]\n"
+	"  id [--camera SEL] [--index I]\n"
+	"  capture [--camera SEL] --format F --size WxH [--frames N] [--fps N] [--bars]\n"
+	"          [--dmabuf] [--vgem]\n"
+	"  raw [--camera SEL] [--raw-format F] [--size WxH] [--frames N]\n"
+	"  inject [--camera SEL] --device /dev/videoN\n"
+	"         --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]\n"
+	"  hotplug [--camera SEL] --platform vivid.N\n"
+	"  bars --format F --size WxH [--colorspace C] FILE\n"
+	"  cpu-time COMMAND [ARGS...]\n"
+	"SEL is a camera id or a unique part of one (uvc:, simple:platform:vivid-001).\n";
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -1259,8 +1277,8 @@ int main(int argc, char **argv)
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2) {
-		fprintf(stderr, "usage: test-vm list|id|capture|raw|inject|hotplug|cpu-time ...\n");
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		fputs(usage, stderr);
 		return 2;
 	}
 	cmd = argv[1];
