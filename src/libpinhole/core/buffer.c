@@ -73,10 +73,37 @@ struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 	return buf;
 }
 
+struct ph_buffer *ph_buffer_new_fd(struct ph_stream *stream, int fd)
+{
+	struct ph_buffer *buf = calloc(1, sizeof(*buf));
+
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
+	buf->stream = stream;
+	buf->plane_count = stream->plane_count;
+	for (unsigned i = 0; i < stream->plane_count; i++)
+		buf->planes[i] =
+			(struct ph_plane){fd, stream->layout[i].offset, stream->layout[i].length,
+					  stream->layout[i].stride};
+	return buf;
+}
+
+/* Tell the pipeline, while it still exists, that the buffers go. */
+static void pipeline_free_buffers(struct ph_stream *stream)
+{
+	struct ph_camera *cam = stream->camera;
+
+	if (stream->buffer_count && !cam->removed && cam->priv && cam->ops->free_buffers)
+		cam->ops->free_buffers(stream);
+}
+
 void ph_stream_free(struct ph_stream *stream)
 {
 	if (!stream)
 		return;
+	pipeline_free_buffers(stream);
 	for (unsigned i = 0; i < stream->buffer_count; i++)
 		ph_buffer_free(stream->buffers[i]);
 	free(stream->buffers);
@@ -97,7 +124,7 @@ static int check_stream(const struct ph_stream *stream, const char *what)
 	return 0;
 }
 
-static int append_buffer(struct ph_stream *stream, struct ph_buffer *buf)
+int ph_stream_add_buffer(struct ph_stream *stream, struct ph_buffer *buf)
 {
 	struct ph_buffer **n = realloc(stream->buffers, (stream->buffer_count + 1) * sizeof(*n));
 
@@ -129,10 +156,17 @@ PH_EXPORT int ph_stream_allocate_buffers(struct ph_stream *stream, unsigned coun
 		       count, PH_MAX_BUFFERS);
 		return -EINVAL;
 	}
+	if (stream->camera->ops->allocate_buffers) {
+		ret = stream->camera->ops->allocate_buffers(stream, count);
+		if (ret < 0)
+			ph_err(stream_ctx(stream), "ph_stream_allocate_buffers: %s\n",
+			       strerror(-ret));
+		return ret;
+	}
 	for (unsigned i = 0; i < count; i++) {
 		struct ph_buffer *buf = ph_buffer_new_memfd(stream);
 
-		if (!buf || append_buffer(stream, buf) < 0) {
+		if (!buf || ph_stream_add_buffer(stream, buf) < 0) {
 			ph_buffer_free(buf);
 			return i > 0 ? (int)i : -ENOMEM;
 		}
@@ -221,7 +255,16 @@ PH_EXPORT struct ph_buffer *ph_stream_import_buffer(struct ph_stream *stream,
 		}
 		buf->planes[i].fd = fd;
 	}
-	if (append_buffer(stream, buf) < 0) {
+	if (stream->camera->ops->import_buffer) {
+		int ret = stream->camera->ops->import_buffer(stream, buf);
+
+		if (ret < 0) {
+			ph_err(stream_ctx(stream), "%s: %s\n", what, strerror(-ret));
+			ph_buffer_free(buf);
+			return NULL;
+		}
+	}
+	if (ph_stream_add_buffer(stream, buf) < 0) {
 		ph_buffer_free(buf);
 		return NULL;
 	}
@@ -250,6 +293,7 @@ PH_EXPORT int ph_stream_free_buffers(struct ph_stream *stream)
 			return -EBUSY;
 		}
 	}
+	pipeline_free_buffers(stream);
 	for (unsigned i = 0; i < stream->buffer_count; i++)
 		ph_buffer_free(stream->buffers[i]);
 	free(stream->buffers);

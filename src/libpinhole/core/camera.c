@@ -239,6 +239,10 @@ PH_EXPORT int ph_camera_acquire(struct ph_camera *cam)
 		ph_err(cam->ctx, "ph_camera_acquire: camera %s is already acquired\n", cam->id);
 		return -EBUSY;
 	}
+	if (cam->ops->acquire && (ret = cam->ops->acquire(cam)) < 0) {
+		ph_err(cam->ctx, "ph_camera_acquire: camera %s: %s\n", cam->id, strerror(-ret));
+		return ret;
+	}
 	cam->state = PH_CAMERA_ACQUIRED;
 	return 0;
 }
@@ -252,6 +256,8 @@ PH_EXPORT int ph_camera_release(struct ph_camera *cam)
 	if (cam->state == PH_CAMERA_RUNNING)
 		stop_streaming(cam);
 	free_streams(cam);
+	if (cam->ops->release)
+		cam->ops->release(cam);
 	cam->state = PH_CAMERA_AVAILABLE;
 	return 0;
 }

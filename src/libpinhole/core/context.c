@@ -89,6 +89,7 @@ PH_EXPORT struct ph_context *ph_context_new(const struct ph_context_params *user
 	/* A pipeline that fails to set up loses its cameras, not the context. */
 	if (!(ctx->flags & PH_CONTEXT_NO_VIRTUAL))
 		ph_pipeline_virtual_match(ctx);
+	ph_pipeline_v4l2_init(ctx);
 
 	return ctx;
 }
@@ -108,6 +109,7 @@ PH_EXPORT struct ph_context *ph_context_unref(struct ph_context *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
 
+	ph_pipeline_v4l2_fini(ctx);
 	ph_list_for_each_safe(cam, ctmp, &ctx->cameras, struct ph_camera, link)
 	{
 		ph_camera_remove(cam);

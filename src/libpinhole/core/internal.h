@@ -30,6 +30,7 @@ struct ph_context {
 	struct ph_list cameras; /* struct ph_camera.link, present cameras */
 	struct ph_list removed; /* struct ph_camera.link, removed ones the user still holds */
 	struct ph_list events;	/* struct ph_event.link, oldest first */
+	struct ph_media_monitor *media_monitor; /* V4L2 hotplug, NULL without */
 };
 
 enum ph_camera_state {
@@ -134,6 +135,18 @@ struct ph_pipeline_ops {
 	void (*stop)(struct ph_camera *camera);
 	/* Take a validated request; complete it later with ph_camera_complete_request(). */
 	int (*queue_request)(struct ph_camera *camera, struct ph_request *request);
+	/* Optional: take the device for ph_camera_acquire() (open it), give it back. */
+	int (*acquire)(struct ph_camera *camera);
+	void (*release)(struct ph_camera *camera);
+	/*
+	 * Optional: allocate @count buffers for @stream (NULL: the core's memfds),
+	 * each added with ph_stream_add_buffer(). @return how many, or a negative errno.
+	 */
+	int (*allocate_buffers)(struct ph_stream *stream, unsigned count);
+	/* Optional: accept an imported buffer, or refuse it with a negative errno. */
+	int (*import_buffer)(struct ph_stream *stream, struct ph_buffer *buffer);
+	/* Optional: every buffer of @stream is about to be freed. */
+	void (*free_buffers)(struct ph_stream *stream);
 };
 
 /* context.c */
@@ -202,6 +215,10 @@ int ph_format_layout(uint32_t fourcc, uint32_t width, uint32_t height, uint32_t 
 /* buffer.c */
 /* Allocate a memfd-backed buffer laid out as the stream's format. */
 struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream);
+/* A buffer whose planes lie in @fd as the stream's layout says; takes @fd. */
+struct ph_buffer *ph_buffer_new_fd(struct ph_stream *stream, int fd);
+/* Append @buffer to @stream's buffers (for pipelines' allocate_buffers). */
+int ph_stream_add_buffer(struct ph_stream *stream, struct ph_buffer *buffer);
 void ph_buffer_free(struct ph_buffer *buffer);
 /* Writable mapping of plane @index for the pipeline; NULL on failure. */
 void *ph_buffer_map_write(struct ph_buffer *buffer, unsigned index);
@@ -209,3 +226,6 @@ void ph_stream_free(struct ph_stream *stream);
 
 /* Pipeline handlers: find cameras and add them to @ctx. */
 int ph_pipeline_virtual_match(struct ph_context *ctx);
+/* V4L2 cameras (pipeline/v4l2.c): enumerate at creation, hotplug, unplug. */
+int ph_pipeline_v4l2_init(struct ph_context *ctx);
+void ph_pipeline_v4l2_fini(struct ph_context *ctx);
