@@ -809,7 +809,7 @@ __attribute__((visibility("default"))) const struct ph_ipa_module_desc ph_ipa_mo
 	.size = sizeof(struct ph_ipa_module_desc),
 	.abi_version = PH_IPA_ABI_VERSION,
 	.name = "simple",
-	.pipeline = "virtual",
+	.pipeline = "virtual,simple",
 	.init = simple_init,
 	.configure = simple_configure,
 	.start = simple_start,

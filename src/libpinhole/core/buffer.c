@@ -35,7 +35,7 @@ void ph_buffer_free(struct ph_buffer *buf)
 	if (!buf)
 		return;
 	for (unsigned i = 0; i < buf->plane_count; i++)
-		if (buf->maps[i])
+		if (buf->maps[i] && buf->map_lengths[i]) /* 0: borrowed from another plane */
 			munmap(buf->maps[i], buf->map_lengths[i]);
 	close_fds(buf);
 	free(buf);
@@ -342,8 +342,7 @@ PH_EXPORT uint32_t ph_buffer_get_bytes_used(const struct ph_buffer *buf, unsigne
 void *ph_buffer_map_write(struct ph_buffer *buf, unsigned index)
 {
 	const struct ph_plane *p;
-	long page = sysconf(_SC_PAGESIZE);
-	uint32_t base;
+	size_t size = 0;
 	void *map;
 
 	if (!buf || index >= buf->plane_count)
@@ -351,18 +350,31 @@ void *ph_buffer_map_write(struct ph_buffer *buf, unsigned index)
 	if (buf->maps[index])
 		return (uint8_t *)buf->maps[index] + buf->map_deltas[index];
 	p = &buf->planes[index];
-	base = p->offset / (uint32_t)page * (uint32_t)page;
-	map = mmap(NULL, p->offset - base + p->length, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
-		   base);
+	/*
+	 * Planes sharing an fd share one mapping from its start: some dma-buf
+	 * exporters (videobuf2-vmalloc) ignore the offset of an mmap.
+	 */
+	for (unsigned j = 0; j < buf->plane_count; j++) {
+		if (buf->planes[j].fd != p->fd)
+			continue;
+		if (buf->maps[j] && buf->map_lengths[j]) {
+			buf->maps[index] = buf->maps[j]; /* borrowed: map_lengths stays 0 */
+			buf->map_deltas[index] = p->offset;
+			return (uint8_t *)buf->maps[index] + p->offset;
+		}
+		if ((size_t)buf->planes[j].offset + buf->planes[j].length > size)
+			size = (size_t)buf->planes[j].offset + buf->planes[j].length;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
 	if (map == MAP_FAILED) {
 		ph_err(buf->stream->camera->ctx, "cannot map a buffer plane: %s\n",
 		       strerror(errno));
 		return NULL;
 	}
 	buf->maps[index] = map;
-	buf->map_lengths[index] = p->offset - base + p->length;
-	buf->map_deltas[index] = p->offset - base;
-	return (uint8_t *)map + buf->map_deltas[index];
+	buf->map_lengths[index] = size;
+	buf->map_deltas[index] = p->offset;
+	return (uint8_t *)map + p->offset;
 }
 
 PH_EXPORT const void *ph_buffer_map(struct ph_buffer *buf, unsigned index)

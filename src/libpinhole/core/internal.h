@@ -78,8 +78,8 @@ struct ph_buffer {
 	struct ph_stream *stream;
 	struct ph_plane planes[PH_MAX_PLANES];
 	unsigned plane_count;
-	void *maps[PH_MAX_PLANES]; /* mapping of each plane, page aligned base */
-	size_t map_lengths[PH_MAX_PLANES];
+	void *maps[PH_MAX_PLANES];	    /* mapping of each plane's fd from its start */
+	size_t map_lengths[PH_MAX_PLANES];  /* 0 where the mapping is another plane's */
 	uint32_t map_deltas[PH_MAX_PLANES]; /* plane offset within its mapping */
 	enum ph_buffer_status status;
 	uint32_t sequence;

@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/simple/simple.h"
 #include "pipeline/uvc/mjpeg.h"
 #include "pipeline/v4l2/v4l2-camera.h"
 #include "pipeline/v4l2/v4l2-ctrls.h"
 
-#define DEFAULT_BUFFERS	 4
-#define DECODE_SLOTS	 4
+#define DEFAULT_BUFFERS	 8
+#define INTERNAL_SLOTS	 4
 #define MAX_BUFFER_COUNT 16
 
 struct uvc_camera {
@@ -36,6 +37,10 @@ struct uvc_camera {
 	/* The configuration */
 	uint32_t device_fourcc; /* what the device delivers */
 	bool decode;		/* Motion-JPEG decoded into the stream's format */
+	bool isp_mode;		/* raw frames through the software ISP */
+	/* A raw sensor node ("simple"): raw streams and the ISP path. NULL for "uvc". */
+	struct ph_simple_isp *isp;
+	struct ph_simple_mode validated_mode; /* of the last ISP-path validation */
 	struct ph_mjpeg *mjpeg;
 	uint32_t interval_us;
 	uint64_t last_timestamp_ns;
@@ -99,6 +104,10 @@ static int add_formats(struct uvc_camera *uc, struct ph_config *config, unsigned
 		ret = ph_config_add_format(config, index, f, &r);
 	next:;
 	}
+	/* A raw sensor node also makes every format the ISP writes. */
+	if (ret == 0 && uc->isp)
+		ret = ph_simple_add_formats(uc->formats, uc->format_count, config, index,
+					    PH_ROLE_VIEWFINDER);
 	return ret;
 }
 
@@ -161,11 +170,70 @@ static bool plan(const struct uvc_camera *uc, uint32_t fourcc, uint32_t *w, uint
 	return false;
 }
 
+/* A raw sensor node takes the ISP path for raw streams, several streams, or
+ * a format it does not deliver itself. */
+static bool needs_isp_roles(const struct uvc_camera *uc, const enum ph_stream_role *roles,
+			    unsigned count)
+{
+	bool raw = false;
+
+	for (unsigned i = 0; i < count; i++)
+		raw |= roles[i] == PH_ROLE_RAW;
+	return count > 1 || raw || !preferred_format(uc, roles[0]);
+}
+
+static bool needs_isp(const struct uvc_camera *uc, struct ph_config *config)
+{
+	unsigned n = ph_config_stream_count(config);
+	const struct ph_stream_config *sc;
+
+	if (!uc->isp)
+		return false;
+	if (n != 1)
+		return true;
+	sc = ph_config_stream_at(config, 0);
+	return sc->role == PH_ROLE_RAW ||
+	       !(find_desc(uc, sc->pixel_format) && native_processed(sc->pixel_format));
+}
+
+static int isp_generate_config(struct uvc_camera *uc, struct ph_config *config,
+			       const enum ph_stream_role *roles, unsigned count)
+{
+	const struct ph_v4l2_format_desc *raw =
+		ph_simple_default_raw(uc->formats, uc->format_count);
+
+	if (!raw)
+		return -EINVAL;
+	for (unsigned i = 0; i < count; i++) {
+		struct ph_stream_config sc = {.role = roles[i], .buffer_count = DEFAULT_BUFFERS};
+		uint32_t w = roles[i] == PH_ROLE_VIEWFINDER ? 1280 : 1920;
+		uint32_t h = roles[i] == PH_ROLE_VIEWFINDER ? 720 : 1080;
+		int index, ret;
+
+		ph_v4l2_nearest_size(raw, &w, &h);
+		sc.width = w;
+		sc.height = h;
+		sc.pixel_format = roles[i] == PH_ROLE_RAW     ? raw->fourcc
+				  : roles[i] == PH_ROLE_VIDEO ? PH_FORMAT_NV12
+							      : PH_FORMAT_RGB888;
+		index = ph_config_add_stream(config, &sc);
+		if (index < 0)
+			return index;
+		ret = ph_simple_add_formats(uc->formats, uc->format_count, config, (unsigned)index,
+					    roles[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int uvc_generate_config(struct ph_camera *cam, struct ph_config *config,
 			       const enum ph_stream_role *roles, unsigned count)
 {
 	struct uvc_camera *uc = cam->priv;
 
+	if (uc->isp && needs_isp_roles(uc, roles, count))
+		return isp_generate_config(uc, config, roles, count);
 	if (count != 1)
 		return -EINVAL;
 	for (unsigned i = 0; i < count; i++) {
@@ -221,6 +289,18 @@ static enum ph_config_status uvc_validate(struct ph_camera *cam, struct ph_confi
 	enum ph_colorspace cs;
 	bool decode;
 
+	if (needs_isp(uc, config)) {
+		for (unsigned i = 0; i < ph_config_stream_count(config); i++) {
+			const struct ph_stream_config *s = ph_config_stream_at(config, i);
+
+			if (ph_config_format_count(config, i) == 0 &&
+			    ph_simple_add_formats(uc->formats, uc->format_count, config, i,
+						  s->role) < 0)
+				return PH_CONFIG_INVALID;
+		}
+		return ph_simple_validate(cam, uc->formats, uc->format_count, config,
+					  &uc->validated_mode);
+	}
 	if (ph_config_stream_count(config) != 1) {
 		ph_config_message(config, "%u streams asked; camera %s has one",
 				  ph_config_stream_count(config), cam->id);
@@ -292,6 +372,30 @@ static enum ph_config_status uvc_validate(struct ph_camera *cam, struct ph_confi
 	return sc->adjusted ? PH_CONFIG_ADJUSTED : PH_CONFIG_VALID;
 }
 
+/* The raw mode of the last validation, captured into private buffers for the ISP. */
+static int configure_isp(struct uvc_camera *uc)
+{
+	const struct ph_simple_mode *m = &uc->validated_mode;
+	struct ph_v4l2_pix pix = {.fourcc = m->fourcc, .width = m->width, .height = m->height};
+	int ret = ph_v4l2_set_format(uc->dev, &pix, true);
+
+	if (ret < 0)
+		return ret;
+	if (pix.fourcc != m->fourcc || pix.width != m->width || pix.height != m->height ||
+	    pix.bytesperline < m->stride) {
+		ph_err(uc->camera->ctx, "%s: the device refused the raw mode %.4s %ux%u\n",
+		       uc->camera->id, (const char *)&m->fourcc, m->width, m->height);
+		return -EINVAL;
+	}
+	uc->validated_mode.stride = pix.bytesperline;
+	uc->isp_mode = true;
+	ret = ph_v4l2_queue_internal(&uc->queue, INTERNAL_SLOTS);
+	if (ret == 0)
+		ret = ph_simple_isp_configure(uc->isp, &uc->validated_mode,
+					      (uint32_t)uc->min_interval_us);
+	return ret;
+}
+
 static int uvc_configure(struct ph_camera *cam)
 {
 	struct uvc_camera *uc = cam->priv;
@@ -300,9 +404,14 @@ static int uvc_configure(struct ph_camera *cam)
 	struct ph_v4l2_pix pix;
 	int ret;
 
+	ph_v4l2_queue_reset(&uc->queue);
+	uc->isp_mode = false;
+	uc->decode = false;
+	if (uc->isp && (cam->stream_count > 1 || sc->role == PH_ROLE_RAW ||
+			!(find_desc(uc, sc->pixel_format) && native_processed(sc->pixel_format))))
+		return configure_isp(uc);
 	if (!plan(uc, sc->pixel_format, &w, &h, &uc->decode))
 		return -EINVAL;
-	ph_v4l2_queue_reset(&uc->queue);
 	uc->device_fourcc = uc->decode ? mjpeg_desc(uc)->fourcc : sc->pixel_format;
 	pix = (struct ph_v4l2_pix){.fourcc = uc->device_fourcc,
 				   .width = w,
@@ -327,7 +436,7 @@ static int uvc_configure(struct ph_camera *cam)
 	if (uc->decode) {
 		if (!uc->mjpeg && !(uc->mjpeg = ph_mjpeg_new()))
 			return -ENOMEM;
-		ret = ph_v4l2_queue_internal(&uc->queue, DECODE_SLOTS);
+		ret = ph_v4l2_queue_internal(&uc->queue, INTERNAL_SLOTS);
 		if (ret < 0)
 			return ret;
 	}
@@ -340,7 +449,7 @@ static int uvc_allocate_buffers(struct ph_stream *stream, unsigned count)
 {
 	struct uvc_camera *uc = stream->camera->priv;
 
-	if (uc->decode) { /* the decoder writes into plain memory */
+	if (uc->decode || uc->isp_mode) { /* the decoder or the ISP writes plain memory */
 		for (unsigned i = 0; i < count; i++) {
 			struct ph_buffer *buf = ph_buffer_new_memfd(stream);
 
@@ -358,7 +467,7 @@ static int uvc_import_buffer(struct ph_stream *stream, struct ph_buffer *buf)
 {
 	struct uvc_camera *uc = stream->camera->priv;
 
-	if (uc->decode)
+	if (uc->decode || uc->isp_mode)
 		return 0;
 	if (uc->queue.streaming)
 		return -EBUSY;
@@ -381,7 +490,7 @@ static void uvc_free_buffers(struct ph_stream *stream)
 {
 	struct uvc_camera *uc = stream->camera->priv;
 
-	if (!uc->decode)
+	if (!uc->decode && !uc->isp_mode)
 		ph_v4l2_queue_reset(&uc->queue);
 }
 
@@ -441,6 +550,15 @@ static void on_frame(void *data, unsigned slot, const struct ph_v4l2_buffer *b)
 	uc->queue.slots[slot].owner = NULL;
 	if (!req)
 		return;
+	if (uc->isp_mode) {
+		ph_v4l2_queue_cpu_access(&uc->queue, slot, true);
+		ph_simple_isp_frame(uc->isp, uc->dev->fd, req, uc->queue.slots[slot].map, b);
+		ph_v4l2_queue_cpu_access(&uc->queue, slot, false);
+		ret = feed_decoder(uc);
+		if (ret < 0)
+			ph_camera_fail(uc->camera, ret, "cannot queue a buffer");
+		return;
+	}
 	if (uc->decode) {
 		const struct ph_stream_config *sc = &req->buffers[0].stream->config;
 		struct ph_buffer *buf = req->buffers[0].buffer;
@@ -487,12 +605,15 @@ static void on_error(void *data, int error)
 /* FrameDurationLimits: the slowest interval the device offers within the limits. */
 static int set_frame_rate(struct uvc_camera *uc, const struct ph_control_list *controls)
 {
-	struct ph_control_value v;
+	struct ph_control_value v = {.i64 = {uc->min_interval_us, uc->min_interval_us}};
+	uint32_t want;
 	int ret;
 
-	if (!controls || ph_control_list_get(controls, PH_CONTROL_FRAME_DURATION_LIMITS, &v) < 0)
+	if (controls)
+		ph_control_list_get(controls, PH_CONTROL_FRAME_DURATION_LIMITS, &v);
+	want = (uint32_t)(v.i64[0] > 0 ? v.i64[0] : uc->min_interval_us);
+	if (!want)
 		return 0;
-	uint32_t want = (uint32_t)(v.i64[0] > 0 ? v.i64[0] : uc->min_interval_us);
 
 	ret = ph_v4l2_set_frame_interval(uc->dev, &want);
 	if (ret < 0 && ret != -ENOTTY)
@@ -508,10 +629,12 @@ static int uvc_start(struct ph_camera *cam, const struct ph_control_list *contro
 	int ret;
 
 	uc->last_timestamp_ns = 0;
-	ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, controls, -1);
-	if (ret == 0)
-		ret = set_frame_rate(uc, controls);
-	if (ret == 0 && !uc->decode)
+	ret = set_frame_rate(uc, controls);
+	if (ret == 0 && uc->isp_mode)
+		ret = ph_simple_isp_start(uc->isp, uc->dev->fd, controls, uc->interval_us);
+	else if (ret == 0)
+		ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, controls, -1);
+	if (ret == 0 && !uc->decode && !uc->isp_mode)
 		ret = ph_v4l2_queue_prepare(&uc->queue, cam->streams[0]);
 	if (ret == 0)
 		ret = ph_v4l2_queue_start(&uc->queue);
@@ -524,6 +647,8 @@ static void uvc_stop(struct ph_camera *cam)
 	struct ph_request *req, *tmp;
 
 	ph_v4l2_queue_stop(&uc->queue);
+	if (uc->isp_mode)
+		ph_simple_isp_stop(uc->isp);
 	ph_list_for_each_safe(req, tmp, &cam->pending, struct ph_request, link)
 	{
 		req->priv = NULL;
@@ -536,11 +661,13 @@ static int uvc_queue_request(struct ph_camera *cam, struct ph_request *req)
 	int ret;
 
 	/* FrameDurationLimits only take effect at start: V4L2 sets the rate while stopped. */
-	ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, req->controls, -1);
-	if (ret < 0)
-		return ret;
+	if (!uc->isp_mode) { /* on the ISP path the IPA takes them with the frame */
+		ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, req->controls, -1);
+		if (ret < 0)
+			return ret;
+	}
 	req->priv = NULL;
-	if (uc->decode)
+	if (uc->decode || uc->isp_mode)
 		return feed_decoder(uc);
 	ret = ph_v4l2_queue_buffer(&uc->queue, req->buffers[0].buffer, req, -1);
 	if (ret == 0)
@@ -586,6 +713,7 @@ static void uvc_destroy(struct ph_camera *cam)
 	if (uc->dev)
 		uvc_release(cam);
 	ph_mjpeg_free(uc->mjpeg);
+	ph_simple_isp_free(uc->isp);
 	ph_v4l2_free_formats(uc->formats, uc->format_count);
 	free(uc->controls);
 	free(uc->devnode);
@@ -595,6 +723,23 @@ static void uvc_destroy(struct ph_camera *cam)
 
 const struct ph_pipeline_ops ph_uvc_ops = {
 	.name = "uvc",
+	.destroy = uvc_destroy,
+	.generate_config = uvc_generate_config,
+	.validate = uvc_validate,
+	.configure = uvc_configure,
+	.start = uvc_start,
+	.stop = uvc_stop,
+	.queue_request = uvc_queue_request,
+	.acquire = uvc_acquire,
+	.release = uvc_release,
+	.allocate_buffers = uvc_allocate_buffers,
+	.import_buffer = uvc_import_buffer,
+	.free_buffers = uvc_free_buffers,
+};
+
+/* The same camera on a raw sensor node, named for its pipeline. */
+const struct ph_pipeline_ops ph_simple_ops = {
+	.name = "simple",
 	.destroy = uvc_destroy,
 	.generate_config = uvc_generate_config,
 	.validate = uvc_validate,
@@ -655,7 +800,29 @@ static int add_controls(struct uvc_camera *uc)
 	return ret;
 }
 
+static bool has_raw(const struct ph_v4l2_probe *probe)
+{
+	return ph_simple_default_raw(probe->formats, probe->format_count) != NULL;
+}
+
+static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe, bool raw_sensor);
+
 int ph_uvc_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe)
+{
+	/* uvcvideo is always "uvc"; other nodes with Bayer formats are raw sensors. */
+	if (strcmp(probe->driver, "uvcvideo") && has_raw(probe))
+		return 0;
+	return camera_new(ctx, probe, false);
+}
+
+int ph_simple_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe)
+{
+	if (!strcmp(probe->driver, "uvcvideo") || !has_raw(probe))
+		return 0;
+	return camera_new(ctx, probe, true);
+}
+
+static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe, bool raw_sensor)
 {
 	const uint64_t wanted = 1ull << PH_CONTROL_BRIGHTNESS | 1ull << PH_CONTROL_CONTRAST |
 				1ull << PH_CONTROL_SATURATION | 1ull << PH_CONTROL_ANALOGUE_GAIN |
@@ -672,9 +839,9 @@ int ph_uvc_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe)
 
 		usable |= native_processed(f) || f == V4L2_PIX_FMT_MJPEG || f == V4L2_PIX_FMT_JPEG;
 	}
-	if (!usable)
+	if (!usable && !raw_sensor)
 		return 0;
-	ret = ph_v4l2_camera_id(probe, "uvc", id, sizeof(id));
+	ret = ph_v4l2_camera_id(probe, raw_sensor ? "simple" : "uvc", id, sizeof(id));
 	if (ret < 0)
 		return ret;
 	uc = calloc(1, sizeof(*uc));
@@ -701,7 +868,14 @@ int ph_uvc_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe)
 			}
 		}
 	}
-	uc->camera = ph_camera_new(ctx, &ph_uvc_ops, id, uc);
+	uc->camera = ph_camera_new(ctx, raw_sensor ? &ph_simple_ops : &ph_uvc_ops, id, uc);
+	if (uc->camera && raw_sensor)
+		uc->isp = ph_simple_isp_new(uc->camera, &uc->ctrls,
+					    probe->card[0] ? probe->card : probe->driver);
+	if (uc->camera && raw_sensor && !uc->isp) {
+		ph_camera_unref(uc->camera);
+		return -ENOMEM;
+	}
 	if (!uc->camera) {
 		uvc_destroy(&(struct ph_camera){.priv = uc});
 		return -ENOMEM;
@@ -710,6 +884,8 @@ int ph_uvc_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe)
 	ret = add_properties(uc, probe);
 	if (ret == 0)
 		ret = add_controls(uc);
+	if (ret == 0 && raw_sensor)
+		ret = ph_simple_add_controls(uc->camera, &uc->ctrls);
 	if (ret == 0)
 		ret = ph_camera_add(uc->camera);
 	if (ret < 0) {

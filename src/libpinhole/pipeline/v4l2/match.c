@@ -67,7 +67,6 @@ static void probe_node(struct ph_context *ctx, const struct ph_media_node *node)
 		ph_warn(ctx, "%s: cannot probe: %s\n", node->devnode, strerror(-ret));
 		goto out;
 	}
-	/* A node offering processed and raw formats (vivid) makes one camera of each kind. */
 	/* What the device reports for each format (colour space, line padding). */
 	for (unsigned i = 0; i < probe.format_count; i++) {
 		struct ph_v4l2_format_desc *f = &probe.formats[i];
@@ -80,10 +79,8 @@ static void probe_node(struct ph_context *ctx, const struct ph_media_node *node)
 		if (ph_v4l2_set_format(probe.dev, &f->tried, false) < 0)
 			f->tried.fourcc = 0;
 	}
-	/* A node offering processed and raw formats (vivid) makes one camera of each kind. */
-	made = ph_uvc_probe(ctx, &probe) > 0;
-	if (strcmp(probe.driver, "uvcvideo"))
-		made |= ph_simple_probe(ctx, &probe) > 0;
+	/* One camera per node: "uvc" for processed frames, "simple" for raw sensors. */
+	made = ph_uvc_probe(ctx, &probe) > 0 || ph_simple_probe(ctx, &probe) > 0;
 	if (!made)
 		ph_dbg(ctx, "%s (%s): no pipeline takes it\n", node->devnode, probe.driver);
 out:
