@@ -783,6 +783,18 @@ struct raw_check {
 	struct ph_stream *rgb;
 };
 
+/* @value lies in control @id's range (true when the camera has no such control). */
+static bool in_range(const struct ph_camera *cam, uint32_t id, float value)
+{
+	const struct ph_control_info *info = ph_camera_find_control(cam, id);
+
+	if (!info)
+		return true;
+	if (info->min.type == PH_CONTROL_TYPE_FLOAT)
+		return value >= info->min.f[0] && value <= info->max.f[0];
+	return value >= (float)info->min.i32[0] && value <= (float)info->max.i32[0];
+}
+
 static void raw_frame(struct session *s, struct ph_request *req, unsigned n, void *data)
 {
 	struct raw_check *rc = data;
@@ -797,6 +809,13 @@ static void raw_frame(struct session *s, struct ph_request *req, unsigned n, voi
 	      "frame %u: no AnalogueGain in the metadata", n);
 	CHECK(ph_control_list_get(md, PH_CONTROL_COLOUR_GAINS, &gains) == 0 && gains.count == 2,
 	      "frame %u: no ColourGains in the metadata", n);
+	/* What the frame was taken and processed with: values the camera allows. */
+	CHECK(gains.f[0] > 0 && gains.f[1] > 0, "frame %u: ColourGains %g,%g", n, gains.f[0],
+	      gains.f[1]);
+	CHECK(in_range(s->cam, PH_CONTROL_ANALOGUE_GAIN, again),
+	      "frame %u: AnalogueGain %g outside the control's range", n, again);
+	CHECK(in_range(s->cam, PH_CONTROL_EXPOSURE_TIME, (float)exposure),
+	      "frame %u: ExposureTime %d outside the control's range", n, exposure);
 	if (!n) {
 		rc->first_exposure_gain = (float)exposure * again;
 		memcpy(rc->first_gains, gains.f, sizeof(rc->first_gains));

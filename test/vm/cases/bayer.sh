@@ -5,8 +5,7 @@
 # vm-timeout: 120
 . /vm/lib.sh
 
-vivid_load n_devs=2 node_types=0x1,0x1
-check "$VM_TEST_VM" list --camera simple: --expect 2 --formats RGB888
+vivid_load node_types=0x1
 for raw in SRGGB8 SGRBG10 SBGGR12; do
-	check "$VM_TEST_VM" raw --camera simple: --raw-format $raw --size 640x480 --frames 40 --fps 30
+	check "$VM_TEST_VM" raw --camera vivid-000 --raw-format $raw --size 640x480 --frames 40 --fps 30
 done

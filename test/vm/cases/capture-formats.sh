@@ -17,7 +17,7 @@ for size in 640x480 1280x720; do
 	[ $size = 1280x720 ] && fps=5
 	for format in YUYV RGB888; do
 		echo "+ test-vm capture $format $size"
-		"$VM_TEST_VM" capture --camera uvc: --format $format --size $size --frames 100 \
+		"$VM_TEST_VM" capture --camera vivid-000 --format $format --size $size --frames 100 \
 			--fps $fps --bars || failed="$failed $format@$size"
 	done
 done

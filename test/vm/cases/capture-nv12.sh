@@ -11,7 +11,7 @@ for size in 640x480 1280x720; do
 	fps=10
 	[ $size = 1280x720 ] && fps=5
 	echo "+ test-vm capture NV12 $size"
-	"$VM_TEST_VM" capture --camera uvc: --format NV12 --size $size --frames 100 --fps $fps \
+	"$VM_TEST_VM" capture --camera vivid-000 --format NV12 --size $size --frames 100 --fps $fps \
 		--bars || failed="$failed NV12@$size"
 done
 [ -z "$failed" ] || fail "failed:$failed"

@@ -9,5 +9,5 @@
 for error in buf-error streamon fatal disconnect unbind; do
 	vivid_load node_types=0x1
 	dev=$(vivid_node 0 vid-cap)
-	check "$VM_TEST_VM" inject --camera uvc: --device "$dev" --error $error --platform vivid.0
+	check "$VM_TEST_VM" inject --camera vivid-000 --device "$dev" --error $error --platform vivid.0
 done

@@ -6,4 +6,4 @@
 . /vm/lib.sh
 
 vivid_load n_devs=2 node_types=0x1,0x1
-check "$VM_TEST_VM" hotplug --camera uvc:platform:vivid-001 --platform vivid.0
+check "$VM_TEST_VM" hotplug --camera vivid-001 --platform vivid.0
