@@ -91,6 +91,7 @@ struct session {
 	struct ph_stream *stream;
 	struct ph_stream_config sc;
 	struct ph_request *reqs[MAX_BUFFERS];
+	bool held[MAX_BUFFERS]; /* by the application: not queued, completion seen */
 	unsigned nreqs;
 	struct vgem_buffer vgem[MAX_BUFFERS];
 	unsigned nvgem;
@@ -280,6 +281,7 @@ static void session_requests(struct session *s)
 	for (unsigned i = 0; i < s->nreqs; i++) {
 		s->reqs[i] = ph_camera_create_request(s->cam, i);
 		CHECK(s->reqs[i], "create_request failed");
+		s->held[i] = true;
 		for (unsigned k = 0; k < nstreams; k++) {
 			struct ph_stream *st = ph_camera_stream_at(s->cam, k);
 			int ret = ph_request_add_buffer(s->reqs[i], st, ph_stream_buffer_at(st, i));
@@ -331,7 +333,24 @@ static void session_close(struct session *s)
 
 static int queue(struct session *s, struct ph_request *req)
 {
-	return ph_camera_queue_request(s->cam, req);
+	int ret = ph_camera_queue_request(s->cam, req);
+
+	if (!ret)
+		s->held[ph_request_get_cookie(req)] = false;
+	return ret;
+}
+
+/* The request of a completion event is the application's again. */
+static struct ph_request *returned_request(struct session *s, struct ph_event *ev)
+{
+	struct ph_request *req = ph_event_get_request(ev);
+	uint64_t cookie = ph_request_get_cookie(req);
+
+	CHECK(cookie < s->nreqs && !s->held[cookie],
+	      "completion event for request %llu, which was not queued",
+	      (unsigned long long)cookie);
+	s->held[cookie] = true;
+	return req;
 }
 
 static int start(struct session *s, unsigned fps)
@@ -615,7 +634,7 @@ static unsigned run(struct session *s, unsigned frames, frame_fn fn, void *data)
 	unsigned good = 0;
 
 	for (unsigned i = 0; i < s->nreqs; i++) {
-		if (ph_request_get_status(s->reqs[i]) == PH_REQUEST_PENDING)
+		if (!s->held[i]) /* queued, or its completion event not handled yet */
 			continue;
 		ph_request_reuse(s->reqs[i], PH_REQUEST_REUSE_BUFFERS);
 		s->queue_error = queue(s, s->reqs[i]);
@@ -631,13 +650,15 @@ static unsigned run(struct session *s, unsigned frames, frame_fn fn, void *data)
 		CHECK(ev, "no event for %d ms after %u frames", EVENT_TIMEOUT_MS, good);
 		switch (ph_event_get_type(ev)) {
 		case PH_EVENT_REQUEST_COMPLETED:
-			req = ph_event_get_request(ev);
+			req = returned_request(s, ev);
 			if (ph_request_get_status(req) == PH_REQUEST_CANCELLED) {
 				s->cancelled++;
 				break;
 			}
 			CHECK(ph_request_get_status(req) == PH_REQUEST_COMPLETE,
-			      "request status %d", ph_request_get_status(req));
+			      "completion event for request %llu in state %d",
+			      (unsigned long long)ph_request_get_cookie(req),
+			      ph_request_get_status(req));
 			s->completed++;
 			if (fn)
 				fn(s, req, good, data);
@@ -687,7 +708,7 @@ static void stop(struct session *s)
 	CHECK(ret == 0 || (s->camera_error && ret == -EINVAL), "stop: %s", strerror(-ret));
 	while ((ev = ph_context_next_event(s->ctx))) {
 		if (ph_event_get_type(ev) == PH_EVENT_REQUEST_COMPLETED &&
-		    ph_request_get_status(ph_event_get_request(ev)) == PH_REQUEST_CANCELLED)
+		    ph_request_get_status(returned_request(s, ev)) == PH_REQUEST_CANCELLED)
 			s->cancelled++;
 		ph_event_free(ev);
 	}
@@ -932,7 +953,7 @@ static void wait_removed(struct session *s)
 		    ph_event_get_camera(ev) == s->cam)
 			s->removed = true;
 		else if (ph_event_get_type(ev) == PH_EVENT_REQUEST_COMPLETED &&
-			 ph_request_get_status(ph_event_get_request(ev)) == PH_REQUEST_CANCELLED)
+			 ph_request_get_status(returned_request(s, ev)) == PH_REQUEST_CANCELLED)
 			s->cancelled++;
 		ph_event_free(ev);
 	}
@@ -998,11 +1019,18 @@ static int cmd_inject(const struct options *o)
 			/* vb2 fails every later QBUF and DQBUF with EIO. */
 			vivid_control(o->device, VIVID_CID_FATAL_STREAMING_ERR);
 			run(&s, 1000, NULL, NULL);
+			while (!s.camera_error) {
+				/* A queue may fail first; the camera error event follows. */
+				struct ph_event *ev = next_event(s.ctx, EVENT_TIMEOUT_MS);
+
+				CHECK(ev, "no camera error event after a fatal streaming error");
+				if (ph_event_get_type(ev) == PH_EVENT_CAMERA_ERROR)
+					s.camera_error = ph_event_get_error(ev);
+				ph_event_free(ev);
+			}
 			printf("fatal streaming error: camera error %s, queue %s\n",
 			       strerror(-s.camera_error), strerror(-s.queue_error));
-			CHECK(s.camera_error < 0 || s.queue_error < 0,
-			      "a fatal streaming error went unreported");
-			s.camera_error = s.camera_error ? s.camera_error : s.queue_error;
+			CHECK(s.camera_error < 0, "camera error %d", s.camera_error);
 			stop(&s);
 		} else if (!strcmp(e, "disconnect") || !strcmp(e, "unbind")) {
 			char unbind[256];
