@@ -152,7 +152,7 @@ int ph_mjpeg_decode(struct ph_mjpeg *m, const uint8_t *jpeg, size_t len, uint32_
 		    uint32_t width, uint32_t height, uint8_t *const planes[3],
 		    const uint32_t strides[3])
 {
-	int w, h, subsamp, colorspace, tj_format = -2;
+	int w = 0, h = 0, subsamp = -1, colorspace = -1, tj_format = -2;
 	int pw[3], ph[3], pstride[3];
 	unsigned char *dst[3];
 	size_t size = 0;
@@ -164,8 +164,8 @@ int ph_mjpeg_decode(struct ph_mjpeg *m, const uint8_t *jpeg, size_t len, uint32_
 		return -EINVAL;
 	if (tjDecompressHeader3(m->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &colorspace) <
 		    0 ||
-	    (uint32_t)w != width || (uint32_t)h != height)
-		return -EINVAL;
+	    w <= 0 || h <= 0 || (uint32_t)w != width || (uint32_t)h != height || subsamp < 0)
+		return -EINVAL; /* a header-only or truncated stream leaves them unset */
 	if (tj_format >= 0)
 		return tjDecompress2(m->tj, jpeg, (unsigned long)len, planes[0], w, (int)strides[0],
 				     h, tj_format, 0) < 0

@@ -33,6 +33,13 @@ struct uvc_camera {
 
 	struct ph_v4l2_device *dev; /* open while acquired */
 	struct ph_v4l2_queue queue;
+	/* The media device, for requests: per-frame controls (NULL without). */
+	struct ph_media_device *media;
+	uint32_t major, minor;
+	char bus_info[64];
+	/* With requests, the control values each slot's frame is taken with. */
+	int64_t slot_values[PH_V4L2_MAX_SLOTS][PH_V4L2_MAX_MAPPED];
+	bool slot_ae[PH_V4L2_MAX_SLOTS];
 
 	/* The configuration */
 	uint32_t device_fourcc; /* what the device delivers */
@@ -507,7 +514,7 @@ static int feed_decoder(struct uvc_camera *uc)
 
 		if (req->priv)
 			continue;
-		ret = ph_v4l2_queue_buffer(&uc->queue, NULL, req, -1);
+		ret = ph_v4l2_queue_buffer(&uc->queue, NULL, req, NULL, NULL);
 		if (ret == -ENOBUFS)
 			return 0; /* every slot busy: it waits */
 		if (ret < 0)
@@ -537,7 +544,16 @@ static void finish_request(struct uvc_camera *uc, struct ph_request *req,
 	ph_control_list_set_int64(md, PH_CONTROL_SENSOR_TIMESTAMP, (int64_t)b->timestamp_ns);
 	ph_control_list_set_int64(md, PH_CONTROL_SENSOR_SEQUENCE, b->sequence);
 	ph_control_list_set_int64(md, PH_CONTROL_FRAME_DURATION, duration);
-	ph_v4l2_ctrls_metadata(&uc->ctrls, md);
+	if (uc->queue.use_requests && b->index < PH_V4L2_MAX_SLOTS) {
+		/* The values staged in this frame's own request. */
+		struct ph_v4l2_ctrls taken = uc->ctrls;
+
+		memcpy(taken.current, uc->slot_values[b->index], sizeof(taken.current));
+		taken.ae_current = uc->slot_ae[b->index];
+		ph_v4l2_ctrls_metadata(&taken, md);
+	} else {
+		ph_v4l2_ctrls_metadata(&uc->ctrls, md);
+	}
 	ph_camera_complete_request(uc->camera, req, PH_REQUEST_COMPLETE);
 }
 
@@ -636,6 +652,8 @@ static int uvc_start(struct ph_camera *cam, const struct ph_control_list *contro
 		ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, controls, -1);
 	if (ret == 0 && !uc->decode && !uc->isp_mode)
 		ret = ph_v4l2_queue_prepare(&uc->queue, cam->streams[0]);
+	if (ret == 0 && !uc->decode && !uc->isp_mode)
+		ph_v4l2_queue_use_requests(&uc->queue, uc->media);
 	if (ret == 0)
 		ret = ph_v4l2_queue_start(&uc->queue);
 	return ret;
@@ -660,8 +678,10 @@ static int uvc_queue_request(struct ph_camera *cam, struct ph_request *req)
 	struct uvc_camera *uc = cam->priv;
 	int ret;
 
-	/* FrameDurationLimits only take effect at start: V4L2 sets the rate while stopped. */
-	if (!uc->isp_mode) { /* on the ISP path the IPA takes them with the frame */
+	/* FrameDurationLimits only take effect at start: V4L2 sets the rate while stopped.
+	 * On the ISP path the IPA takes the controls with the frame; with media
+	 * requests they go in the buffer's request and apply to that frame. */
+	if (!uc->isp_mode && !uc->queue.use_requests) {
 		ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, req->controls, -1);
 		if (ret < 0)
 			return ret;
@@ -669,10 +689,14 @@ static int uvc_queue_request(struct ph_camera *cam, struct ph_request *req)
 	req->priv = NULL;
 	if (uc->decode || uc->isp_mode)
 		return feed_decoder(uc);
-	ret = ph_v4l2_queue_buffer(&uc->queue, req->buffers[0].buffer, req, -1);
-	if (ret == 0)
-		req->priv = uc;
-	return ret;
+	ret = ph_v4l2_queue_buffer(&uc->queue, req->buffers[0].buffer, req, &uc->ctrls,
+				   req->controls);
+	if (ret < 0)
+		return ret;
+	memcpy(uc->slot_values[ret], uc->ctrls.current, sizeof(uc->slot_values[ret]));
+	uc->slot_ae[ret] = uc->ctrls.ae_current;
+	req->priv = uc;
+	return 0;
 }
 
 static int uvc_acquire(struct ph_camera *cam)
@@ -691,6 +715,10 @@ static int uvc_acquire(struct ph_camera *cam)
 		return ret;
 	}
 	ph_v4l2_ctrls_read(&uc->ctrls, uc->dev->fd);
+	/* Optional: the media device, for per-frame controls through requests. */
+	uc->media = ph_media_device_of_node(cam->ctx, uc->bus_info, uc->major, uc->minor);
+	if (uc->media)
+		ph_dbg(cam->ctx, "%s: media device %s\n", cam->id, uc->media->info.model);
 	return 0;
 }
 
@@ -699,9 +727,12 @@ static void uvc_release(struct ph_camera *cam)
 	struct uvc_camera *uc = cam->priv;
 
 	ph_v4l2_queue_reset(&uc->queue);
+	ph_v4l2_queue_use_requests(&uc->queue, NULL);
 	uc->queue.dev = NULL;
 	ph_v4l2_close(uc->dev);
 	uc->dev = NULL;
+	ph_media_device_close(uc->media);
+	uc->media = NULL;
 }
 
 static void uvc_destroy(struct ph_camera *cam)
@@ -845,6 +876,11 @@ static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 	if (ret < 0)
 		return ret;
 	uc = calloc(1, sizeof(*uc));
+	if (uc) {
+		uc->major = probe->node->major;
+		uc->minor = probe->node->minor;
+		snprintf(uc->bus_info, sizeof(uc->bus_info), "%s", probe->bus_info);
+	}
 	if (!uc || !(uc->devnode = strdup(probe->node->devnode)) ||
 	    ph_v4l2_copy_probe(probe, &uc->formats, &uc->format_count, &uc->controls,
 			       &uc->control_count) < 0) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pipeline/v4l2/v4l2-camera.h"
+#include "pipeline/v4l2/v4l2-ctrls.h"
 
 static enum v4l2_memory queue_memory(const struct ph_v4l2_queue *q)
 {
@@ -17,6 +18,8 @@ void ph_v4l2_queue_init(struct ph_v4l2_queue *q, struct ph_camera *camera,
 			ph_v4l2_frame_func on_frame, ph_v4l2_error_func on_error, void *data)
 {
 	memset(q, 0, sizeof(*q));
+	for (unsigned i = 0; i < PH_V4L2_MAX_SLOTS; i++)
+		q->slots[i] = (struct ph_v4l2_slot){.dmabuf_fd = -1, .request_fd = -1};
 	q->camera = camera;
 	q->on_frame = on_frame;
 	q->on_error = on_error;
@@ -32,7 +35,9 @@ static void unmap_slots(struct ph_v4l2_queue *q)
 			munmap(s->map, s->map_length);
 		if (s->dmabuf_fd >= 0)
 			close(s->dmabuf_fd);
-		*s = (struct ph_v4l2_slot){.dmabuf_fd = -1};
+		if (s->request_fd >= 0)
+			close(s->request_fd);
+		*s = (struct ph_v4l2_slot){.dmabuf_fd = -1, .request_fd = -1};
 	}
 	q->slot_count = 0;
 }
@@ -79,7 +84,8 @@ int ph_v4l2_queue_export(struct ph_v4l2_queue *q, struct ph_stream *stream, unsi
 			ph_buffer_free(buf);
 			return i > 0 ? (int)i : fd < 0 ? fd : -ENOMEM;
 		}
-		q->slots[first + i] = (struct ph_v4l2_slot){.buffer = buf, .dmabuf_fd = -1};
+		q->slots[first + i] =
+			(struct ph_v4l2_slot){.buffer = buf, .dmabuf_fd = -1, .request_fd = -1};
 		if (first + i + 1 > q->slot_count)
 			q->slot_count = first + i + 1;
 	}
@@ -102,7 +108,7 @@ int ph_v4l2_queue_internal(struct ph_v4l2_queue *q, unsigned count)
 		struct ph_v4l2_slot *s = &q->slots[i];
 		uint32_t offset, length;
 
-		*s = (struct ph_v4l2_slot){.dmabuf_fd = -1};
+		*s = (struct ph_v4l2_slot){.dmabuf_fd = -1, .request_fd = -1};
 		q->slot_count = i + 1;
 		ret = ph_v4l2_query_buffer(q->dev, i, &offset, &length);
 		if (ret < 0)
@@ -146,7 +152,8 @@ int ph_v4l2_queue_prepare(struct ph_v4l2_queue *q, struct ph_stream *stream)
 	q->mode = PH_V4L2_QUEUE_DMABUF;
 	q->orphaned = true;
 	for (unsigned i = 0; i < n && i < stream->buffer_count; i++)
-		q->slots[i] = (struct ph_v4l2_slot){.buffer = stream->buffers[i], .dmabuf_fd = -1};
+		q->slots[i] = (struct ph_v4l2_slot){
+			.buffer = stream->buffers[i], .dmabuf_fd = -1, .request_fd = -1};
 	q->slot_count = n < stream->buffer_count ? n : stream->buffer_count;
 	return 0;
 }
@@ -183,11 +190,28 @@ static int watch(struct ph_v4l2_queue *q)
 	return q->source ? 0 : -errno;
 }
 
-int ph_v4l2_queue_buffer(struct ph_v4l2_queue *q, struct ph_buffer *buffer, void *owner,
-			 int request_fd)
+void ph_v4l2_queue_use_requests(struct ph_v4l2_queue *q, struct ph_media_device *media)
 {
-	struct ph_v4l2_buffer b = {
-		.memory = queue_memory(q), .dmabuf_fd = -1, .request_fd = request_fd};
+	q->media = media;
+	q->use_requests = media && (q->dev->buf_caps & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+	if (q->use_requests)
+		ph_dbg(q->camera->ctx, "%s: per-frame controls through media requests\n",
+		       q->camera->id);
+}
+
+/* The slot's media request, ready to fill: allocated once, re-initialised after use. */
+static int slot_request(struct ph_v4l2_queue *q, struct ph_v4l2_slot *s)
+{
+	if (s->request_fd >= 0)
+		return ph_media_request_reinit(s->request_fd) < 0 ? -EBUSY : s->request_fd;
+	s->request_fd = ph_media_request_alloc(q->media);
+	return s->request_fd;
+}
+
+int ph_v4l2_queue_buffer(struct ph_v4l2_queue *q, struct ph_buffer *buffer, void *owner,
+			 struct ph_v4l2_ctrls *ctrls, const struct ph_control_list *controls)
+{
+	struct ph_v4l2_buffer b = {.memory = queue_memory(q), .dmabuf_fd = -1, .request_fd = -1};
 	unsigned i;
 	int ret;
 
@@ -202,13 +226,24 @@ int ph_v4l2_queue_buffer(struct ph_v4l2_queue *q, struct ph_buffer *buffer, void
 	b.index = i;
 	if (q->mode == PH_V4L2_QUEUE_DMABUF)
 		b.dmabuf_fd = buffer->planes[0].fd;
+	if (q->use_requests) {
+		b.request_fd = slot_request(q, &q->slots[i]);
+		if (b.request_fd < 0)
+			return b.request_fd;
+		if (ctrls && controls &&
+		    (ret = ph_v4l2_ctrls_apply(ctrls, q->dev->fd, controls, b.request_fd)) < 0)
+			return ret;
+	}
 	ret = ph_v4l2_qbuf(q->dev, &b);
 	if (ret < 0)
 		return ret;
+	if (b.request_fd >= 0 && (ret = ph_media_request_queue(b.request_fd)) < 0)
+		return ret; /* the buffer stays with the unqueued request until STREAMOFF */
 	q->slots[i].queued = true;
 	q->slots[i].owner = owner;
 	/* Watched from the first queued buffer: before it, vb2 polls as an error. */
-	return q->streaming ? watch(q) : 0;
+	ret = q->streaming ? watch(q) : 0;
+	return ret < 0 ? ret : (int)i;
 }
 
 int ph_v4l2_queue_start(struct ph_v4l2_queue *q)

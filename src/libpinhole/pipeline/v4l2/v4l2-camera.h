@@ -13,6 +13,7 @@
 
 #include "core/internal.h"
 #include "media/enumerator.h"
+#include "media/media-device.h"
 #include "media/v4l2.h"
 
 #define PH_V4L2_MAX_SLOTS 32
@@ -68,7 +69,8 @@ struct ph_v4l2_slot {
 	uint32_t map_length;
 	int dmabuf_fd; /* INTERNAL: exported fd for dma-buf sync, or -1 */
 	bool queued;
-	void *owner; /* the request it is queued for */
+	void *owner;	/* the request it is queued for */
+	int request_fd; /* its media request when requests are in use, or -1 */
 };
 
 struct ph_v4l2_queue;
@@ -85,6 +87,8 @@ struct ph_v4l2_queue {
 	unsigned slot_count;
 	bool streaming;
 	bool orphaned; /* MMAP buffers were dropped for DMABUF: they can only be re-imported */
+	struct ph_media_device *media; /* the node's media device, or NULL (not owned) */
+	bool use_requests;	       /* every buffer goes through a media request */
 	struct ph_source *source;
 	ph_v4l2_frame_func on_frame;
 	ph_v4l2_error_func on_error;
@@ -101,9 +105,17 @@ int ph_v4l2_queue_export(struct ph_v4l2_queue *q, struct ph_stream *stream, unsi
 int ph_v4l2_queue_internal(struct ph_v4l2_queue *q, unsigned count);
 /* Before streaming @stream's buffers: switch to DMABUF if any was imported. */
 int ph_v4l2_queue_prepare(struct ph_v4l2_queue *q, struct ph_stream *stream);
-/* Queue @buffer (EXPORT/DMABUF) or a free private slot (@buffer NULL) for @owner. */
+struct ph_v4l2_ctrls;
+/*
+ * Queue @buffer (EXPORT/DMABUF) or a free private slot (@buffer NULL) for
+ * @owner. With requests in use, @controls (may be NULL) are staged in the
+ * buffer's media request through @ctrls and apply to that very frame.
+ * @return the slot, or a negative errno (-ENOBUFS: no free private slot).
+ */
 int ph_v4l2_queue_buffer(struct ph_v4l2_queue *q, struct ph_buffer *buffer, void *owner,
-			 int request_fd);
+			 struct ph_v4l2_ctrls *ctrls, const struct ph_control_list *controls);
+/* Use media requests from the next start if the queue and @media support them. */
+void ph_v4l2_queue_use_requests(struct ph_v4l2_queue *q, struct ph_media_device *media);
 int ph_v4l2_queue_start(struct ph_v4l2_queue *q);
 /* Stop streaming; every slot is free again. */
 void ph_v4l2_queue_stop(struct ph_v4l2_queue *q);
