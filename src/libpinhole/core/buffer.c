@@ -43,12 +43,9 @@ void ph_buffer_free(struct ph_buffer *buf)
 
 struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 {
-	struct ph_buffer *buf = calloc(1, sizeof(*buf));
 	uint32_t size = 0;
 	int fd;
 
-	if (!buf)
-		return NULL;
 	for (unsigned i = 0; i < stream->plane_count; i++)
 		size = stream->layout[i].offset + stream->layout[i].length;
 
@@ -58,19 +55,11 @@ struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream)
 		       strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		free(buf);
 		return NULL;
 	}
 	/* A sealed size lets whoever we hand the fd to trust it. */
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
-
-	buf->stream = stream;
-	buf->plane_count = stream->plane_count;
-	for (unsigned i = 0; i < stream->plane_count; i++)
-		buf->planes[i] =
-			(struct ph_plane){fd, stream->layout[i].offset, stream->layout[i].length,
-					  stream->layout[i].stride};
-	return buf;
+	return ph_buffer_new_fd(stream, fd);
 }
 
 struct ph_buffer *ph_buffer_new_fd(struct ph_stream *stream, int fd)
@@ -124,6 +113,19 @@ static int check_stream(const struct ph_stream *stream, const char *what)
 	return 0;
 }
 
+int ph_stream_add_memfds(struct ph_stream *stream, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct ph_buffer *buf = ph_buffer_new_memfd(stream);
+
+		if (!buf || ph_stream_add_buffer(stream, buf) < 0) {
+			ph_buffer_free(buf);
+			return i > 0 ? (int)i : -ENOMEM;
+		}
+	}
+	return (int)count;
+}
+
 int ph_stream_add_buffer(struct ph_stream *stream, struct ph_buffer *buf)
 {
 	struct ph_buffer **n = realloc(stream->buffers, (stream->buffer_count + 1) * sizeof(*n));
@@ -163,15 +165,7 @@ PH_EXPORT int ph_stream_allocate_buffers(struct ph_stream *stream, unsigned coun
 			       strerror(-ret));
 		return ret;
 	}
-	for (unsigned i = 0; i < count; i++) {
-		struct ph_buffer *buf = ph_buffer_new_memfd(stream);
-
-		if (!buf || ph_stream_add_buffer(stream, buf) < 0) {
-			ph_buffer_free(buf);
-			return i > 0 ? (int)i : -ENOMEM;
-		}
-	}
-	return (int)count;
+	return ph_stream_add_memfds(stream, count);
 }
 
 /* Size of what @fd refers to: st_size for memfds and files, the end for dma-bufs. */

@@ -219,6 +219,8 @@ struct ph_buffer *ph_buffer_new_memfd(struct ph_stream *stream);
 struct ph_buffer *ph_buffer_new_fd(struct ph_stream *stream, int fd);
 /* Append @buffer to @stream's buffers (for pipelines' allocate_buffers). */
 int ph_stream_add_buffer(struct ph_stream *stream, struct ph_buffer *buffer);
+/* Allocate @count memfd buffers and add them. @return how many, or -ENOMEM for none. */
+int ph_stream_add_memfds(struct ph_stream *stream, unsigned count);
 void ph_buffer_free(struct ph_buffer *buffer);
 /* Writable mapping of plane @index for the pipeline; NULL on failure. */
 void *ph_buffer_map_write(struct ph_buffer *buffer, unsigned index);

@@ -11,55 +11,10 @@
 
 #define EXPOSURE_DELAY	      2 /* a sensor the sensor database does not know */
 #define GAIN_DELAY	      1
-#define MAX_DELAY	      4
 #define STATS_ZONES_X	      16
 #define STATS_ZONES_Y	      12
 #define EXPOSURE_MARGIN_LINES 4
 #define DEFAULT_BUFFERS	      8
-
-/* Everything the software ISP writes. */
-static const uint32_t processed_formats[] = {
-	PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_XRGB8888, PH_FORMAT_XBGR8888,
-	PH_FORMAT_RGB565, PH_FORMAT_RGB48,  PH_FORMAT_NV12,	PH_FORMAT_NV21,
-	PH_FORMAT_YUV420, PH_FORMAT_YUYV,   PH_FORMAT_UYVY,
-};
-
-/* A sensor register written at one frame, in effect from a later one. */
-struct delayed {
-	double current;
-	struct {
-		uint64_t from;
-		double value;
-	} queue[MAX_DELAY + 1];
-	unsigned count;
-};
-
-static void delayed_reset(struct delayed *d, double value)
-{
-	d->current = value;
-	d->count = 0;
-}
-
-static void delayed_set(struct delayed *d, uint64_t from, double value)
-{
-	while (d->count && d->queue[d->count - 1].from >= from)
-		d->count--;
-	if (d->count == MAX_DELAY + 1) {
-		d->current = d->queue[0].value;
-		memmove(d->queue, d->queue + 1, --d->count * sizeof(d->queue[0]));
-	}
-	d->queue[d->count].from = from;
-	d->queue[d->count++].value = value;
-}
-
-static double delayed_at(struct delayed *d, uint64_t frame)
-{
-	while (d->count && d->queue[0].from <= frame) {
-		d->current = d->queue[0].value;
-		memmove(d->queue, d->queue + 1, --d->count * sizeof(d->queue[0]));
-	}
-	return d->current;
-}
 
 struct ph_simple_isp {
 	struct ph_camera *camera;
@@ -76,7 +31,7 @@ struct ph_simple_isp {
 	struct ph_ipa_stats *ipa_stats;
 	struct ph_control_list *ipa_controls;
 	struct ph_ipa_isp_params params;
-	struct delayed exposure, gain;
+	struct ph_delayed_control exposure, gain;
 	uint64_t last_timestamp_ns;
 };
 
@@ -93,10 +48,10 @@ struct ph_simple_isp *ph_simple_isp_new(struct ph_camera *camera, struct ph_v4l2
 	s->sensor = ph_sensor_db_find(s->model);
 	s->exposure_delay = s->sensor ? s->sensor->exposure_delay : EXPOSURE_DELAY;
 	s->gain_delay = s->sensor ? s->sensor->gain_delay : GAIN_DELAY;
-	if (s->exposure_delay > MAX_DELAY)
-		s->exposure_delay = MAX_DELAY;
-	if (s->gain_delay > MAX_DELAY)
-		s->gain_delay = MAX_DELAY;
+	if (s->exposure_delay > PH_DELAYED_MAX)
+		s->exposure_delay = PH_DELAYED_MAX;
+	if (s->gain_delay > PH_DELAYED_MAX)
+		s->gain_delay = PH_DELAYED_MAX;
 	return s;
 }
 
@@ -110,14 +65,6 @@ void ph_simple_isp_free(struct ph_simple_isp *s)
 	free(s->ipa_stats);
 	ph_control_list_free(s->ipa_controls);
 	free(s);
-}
-
-bool ph_simple_isp_writes(uint32_t fourcc)
-{
-	for (unsigned i = 0; i < sizeof(processed_formats) / sizeof(processed_formats[0]); i++)
-		if (processed_formats[i] == fourcc)
-			return true;
-	return false;
 }
 
 static bool is_raw_v4l2(uint32_t v4l2)
@@ -171,13 +118,13 @@ int ph_simple_add_formats(const struct ph_v4l2_format_desc *formats, unsigned co
 		return ret;
 	}
 	ph_v4l2_size_range(def, &r);
-	for (unsigned i = 0; i < sizeof(processed_formats) / sizeof(processed_formats[0]); i++) {
+	for (unsigned i = 0; i < ph_soft_isp_format_count; i++) {
 		bool listed = false;
 
 		for (unsigned k = 0; k < ph_config_format_count(config, index); k++)
-			listed |= ph_config_format_at(config, index, k) == processed_formats[i];
+			listed |= ph_config_format_at(config, index, k) == ph_soft_isp_formats[i];
 		if (!listed &&
-		    (ret = ph_config_add_format(config, index, processed_formats[i], &r)))
+		    (ret = ph_config_add_format(config, index, ph_soft_isp_formats[i], &r)))
 			return ret;
 	}
 	return 0;
@@ -284,7 +231,7 @@ enum ph_config_status ph_simple_validate(struct ph_camera *cam,
 		unsigned plane_count;
 		enum ph_colorspace cs;
 
-		if (!is_raw && !ph_simple_isp_writes(sc->pixel_format)) {
+		if (!is_raw && !ph_soft_isp_writes(sc->pixel_format)) {
 			ph_config_message(
 				config, "stream %u: format %s is not offered; using RGB888", i,
 				ph_format_name(sc->pixel_format) ? ph_format_name(sc->pixel_format)
@@ -515,8 +462,8 @@ static void write_sensor(struct ph_simple_isp *s, int fd, const struct ph_contro
 	    ph_v4l2_ctrls_find(s->ctrls, PH_CONTROL_ANALOGUE_GAIN))
 		ph_control_list_set(sensor, PH_CONTROL_ANALOGUE_GAIN, &v);
 	if (ph_control_list_count(sensor) && ph_v4l2_ctrls_apply(s->ctrls, fd, sensor, -1) == 0) {
-		delayed_set(&s->exposure, frame + s->exposure_delay, current_exposure(s));
-		delayed_set(&s->gain, frame + s->gain_delay, current_gain(s));
+		ph_delayed_set(&s->exposure, frame + s->exposure_delay, current_exposure(s));
+		ph_delayed_set(&s->gain, frame + s->gain_delay, current_gain(s));
 	}
 	ph_control_list_free(sensor);
 }
@@ -540,8 +487,8 @@ int ph_simple_isp_start(struct ph_simple_isp *s, int fd, const struct ph_control
 		return ret;
 	if (controls)
 		write_sensor(s, fd, controls, 0);
-	delayed_reset(&s->exposure, current_exposure(s));
-	delayed_reset(&s->gain, current_gain(s));
+	ph_delayed_reset(&s->exposure, current_exposure(s));
+	ph_delayed_reset(&s->gain, current_gain(s));
 	if (s->ipa) {
 		struct ph_ipa_frame_info sensor = {
 			.size = sizeof(sensor),
@@ -558,34 +505,6 @@ void ph_simple_isp_stop(struct ph_simple_isp *s)
 {
 	if (s->ipa)
 		ph_ipa_stop(s->ipa);
-}
-
-static void ipa_stats(struct ph_simple_isp *s, uint32_t bit_depth)
-{
-	const struct ph_isp_stats *in = s->stats;
-	struct ph_ipa_stats *out = s->ipa_stats;
-	uint32_t zones = in->zones_x * in->zones_y;
-	uint32_t black = s->params.black_level[0];
-
-	out->size = sizeof(*out);
-	out->zones_x = in->zones_x;
-	out->zones_y = in->zones_y;
-	out->full_scale = (((1u << bit_depth) - 1) << (16 - bit_depth)) - black;
-	for (uint32_t z = 0; z < zones && z < PH_IPA_STATS_MAX_ZONES; z++)
-		out->zones[z] = (struct ph_ipa_zone){in->zones[z].sum_r, in->zones[z].sum_g,
-						     in->zones[z].sum_b, in->zones[z].counted,
-						     in->zones[z].saturated};
-	memcpy(out->histogram, in->histogram, sizeof(out->histogram));
-	out->quads = in->quads;
-}
-
-static void finish_buffer(struct ph_buffer *buf, const struct ph_v4l2_buffer *b, int ret)
-{
-	buf->status = ret < 0 ? PH_BUFFER_ERROR : PH_BUFFER_SUCCESS;
-	buf->sequence = b->sequence;
-	buf->timestamp = b->timestamp_ns;
-	for (unsigned p = 0; p < buf->plane_count; p++)
-		buf->bytes_used[p] = ret < 0 ? 0 : buf->planes[p].length;
 }
 
 /* Raw stream: the frame copied; processed streams: the ISP. @return stats taken. */
@@ -610,33 +529,16 @@ static bool process(struct ph_simple_isp *s, struct ph_request *req, const uint8
 			for (uint32_t y = 0; r == 0 && y < m->height; y++)
 				memcpy(dst + (size_t)y * sc->stride, raw + (size_t)y * m->stride,
 				       m->stride < sc->stride ? m->stride : sc->stride);
-			finish_buffer(buf, b, r);
+			ph_soft_isp_finish_buffer(buf, b->sequence, b->timestamp_ns, r);
 			continue;
 		}
 		if (n == 2)
 			continue;
-		outputs[n] = (struct ph_isp_output){
-			.fourcc = sc->pixel_format,
-			.width = sc->width,
-			.height = sc->height,
-			.binning = sc->width != m->width,
-			.colorspace = sc->colorspace == PH_COLORSPACE_REC709 ? PH_ISP_BT709
-									     : PH_ISP_BT601,
-			.full_range = sc->colorspace != PH_COLORSPACE_REC709 &&
-				      sc->colorspace != PH_COLORSPACE_SMPTE170M,
-		};
 		still |= sc->role == PH_ROLE_STILL;
-		bool mapped = true;
-
-		for (unsigned p = 0; p < buf->plane_count; p++) {
-			outputs[n].planes[p] = ph_buffer_map_write(buf, p);
-			outputs[n].strides[p] = buf->planes[p].stride;
-			mapped &= outputs[n].planes[p] != NULL;
-		}
-		if (mapped)
+		if (ph_soft_isp_output(buf, sc, m->width, &outputs[n]))
 			processed[n++] = buf;
 		else
-			finish_buffer(buf, b, -ENOMEM);
+			ph_soft_isp_finish_buffer(buf, b->sequence, b->timestamp_ns, -ENOMEM);
 	}
 	if (ret == 0) {
 		struct ph_isp_input in = {
@@ -650,20 +552,13 @@ static bool process(struct ph_simple_isp *s, struct ph_request *req, const uint8
 		struct ph_isp_stats_config stats_config = {STATS_ZONES_X, STATS_ZONES_Y, 2};
 
 		ph_isp_params_identity(&params);
-		memcpy(params.black_level, s->params.black_level, sizeof(params.black_level));
-		memcpy(params.wb_gains, s->params.wb_gains, sizeof(params.wb_gains));
-		memcpy(params.ccm, s->params.ccm, sizeof(params.ccm));
-		memcpy(params.ccm_offsets, s->params.ccm_offsets, sizeof(params.ccm_offsets));
-		params.gamma = s->params.gamma == PH_IPA_GAMMA_SRGB;
-		params.brightness = s->params.brightness;
-		params.contrast = s->params.contrast;
-		params.saturation = s->params.saturation;
+		ph_soft_isp_params_from_ipa(&params, &s->params);
 		params.demosaic = still ? PH_ISP_DEMOSAIC_HQ : PH_ISP_DEMOSAIC_FAST;
 		ret = ph_isp_process(s->isp, &in, &params, n ? outputs : NULL, n, &stats_config,
 				     s->stats);
 	}
 	for (unsigned i = 0; i < n; i++)
-		finish_buffer(processed[i], b, ret);
+		ph_soft_isp_finish_buffer(processed[i], b->sequence, b->timestamp_ns, ret);
 	return ret == 0;
 }
 
@@ -672,7 +567,7 @@ void ph_simple_isp_frame(struct ph_simple_isp *s, int fd, struct ph_request *req
 {
 	struct ph_control_list *md = req->metadata;
 	uint64_t seq = b->sequence;
-	double exposure = delayed_at(&s->exposure, seq), gain = delayed_at(&s->gain, seq);
+	double exposure = ph_delayed_at(&s->exposure, seq), gain = ph_delayed_at(&s->gain, seq);
 	int64_t duration = s->interval_us;
 	const struct ph_format_info *info = ph_format_get_info(s->mode.fourcc);
 
@@ -698,8 +593,14 @@ void ph_simple_isp_frame(struct ph_simple_isp *s, int fd, struct ph_request *req
 			s->params = params;
 		}
 		have_stats = process(s, req, raw, b);
-		if (have_stats)
-			ipa_stats(s, info ? info->bit_depth : 8);
+		if (have_stats) {
+			uint32_t depth = info ? info->bit_depth : 8;
+
+			ph_soft_isp_ipa_stats(s->stats,
+					      (((1u << depth) - 1) << (16 - depth)) -
+						      s->params.black_level[0],
+					      s->ipa_stats);
+		}
 		ph_ipa_process_stats(s->ipa, seq, &taken, have_stats ? s->ipa_stats : NULL, md);
 	} else {
 		process(s, req, raw, b);

@@ -10,6 +10,7 @@
  * (pipeline/uvc/uvc.c) hands it raw frames.
  */
 
+#include "pipeline/soft-isp.h"
 #include "pipeline/v4l2/v4l2-camera.h"
 #include "pipeline/v4l2/v4l2-ctrls.h"
 
@@ -30,7 +31,7 @@ int ph_simple_add_controls(struct ph_camera *camera, const struct ph_v4l2_ctrls 
 /* Raw formats of the node, best first (10 and 12 bits before 8 and 16). */
 const struct ph_v4l2_format_desc *ph_simple_default_raw(const struct ph_v4l2_format_desc *formats,
 							unsigned count);
-bool ph_simple_isp_writes(uint32_t fourcc);
+
 /*
  * Validate @config for the processing path: at most one raw and two
  * processed streams; the mode is the largest processed stream's size (or

@@ -456,17 +456,8 @@ static int uvc_allocate_buffers(struct ph_stream *stream, unsigned count)
 {
 	struct uvc_camera *uc = stream->camera->priv;
 
-	if (uc->decode || uc->isp_mode) { /* the decoder or the ISP writes plain memory */
-		for (unsigned i = 0; i < count; i++) {
-			struct ph_buffer *buf = ph_buffer_new_memfd(stream);
-
-			if (!buf || ph_stream_add_buffer(stream, buf) < 0) {
-				ph_buffer_free(buf);
-				return i > 0 ? (int)i : -ENOMEM;
-			}
-		}
-		return (int)count;
-	}
+	if (uc->decode || uc->isp_mode) /* the decoder or the ISP writes plain memory */
+		return ph_stream_add_memfds(stream, count);
 	return ph_v4l2_queue_export(&uc->queue, stream, count);
 }
 
@@ -752,38 +743,19 @@ static void uvc_destroy(struct ph_camera *cam)
 	cam->priv = NULL;
 }
 
-const struct ph_pipeline_ops ph_uvc_ops = {
-	.name = "uvc",
-	.destroy = uvc_destroy,
-	.generate_config = uvc_generate_config,
-	.validate = uvc_validate,
-	.configure = uvc_configure,
-	.start = uvc_start,
-	.stop = uvc_stop,
-	.queue_request = uvc_queue_request,
-	.acquire = uvc_acquire,
-	.release = uvc_release,
-	.allocate_buffers = uvc_allocate_buffers,
-	.import_buffer = uvc_import_buffer,
-	.free_buffers = uvc_free_buffers,
-};
+/* One implementation, named for the pipeline that took the node. */
+#define SINGLE_NODE_OPS(pipeline_name)                                                             \
+	{                                                                                          \
+		.name = pipeline_name, .destroy = uvc_destroy,                                     \
+		.generate_config = uvc_generate_config, .validate = uvc_validate,                  \
+		.configure = uvc_configure, .start = uvc_start, .stop = uvc_stop,                  \
+		.queue_request = uvc_queue_request, .acquire = uvc_acquire,                        \
+		.release = uvc_release, .allocate_buffers = uvc_allocate_buffers,                  \
+		.import_buffer = uvc_import_buffer, .free_buffers = uvc_free_buffers,              \
+	}
 
-/* The same camera on a raw sensor node, named for its pipeline. */
-const struct ph_pipeline_ops ph_simple_ops = {
-	.name = "simple",
-	.destroy = uvc_destroy,
-	.generate_config = uvc_generate_config,
-	.validate = uvc_validate,
-	.configure = uvc_configure,
-	.start = uvc_start,
-	.stop = uvc_stop,
-	.queue_request = uvc_queue_request,
-	.acquire = uvc_acquire,
-	.release = uvc_release,
-	.allocate_buffers = uvc_allocate_buffers,
-	.import_buffer = uvc_import_buffer,
-	.free_buffers = uvc_free_buffers,
-};
+const struct ph_pipeline_ops ph_uvc_ops = SINGLE_NODE_OPS("uvc");
+const struct ph_pipeline_ops ph_simple_ops = SINGLE_NODE_OPS("simple");
 
 static int add_properties(struct uvc_camera *uc, const struct ph_v4l2_probe *probe)
 {

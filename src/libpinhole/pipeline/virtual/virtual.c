@@ -23,13 +23,13 @@
 #include "ipa/ipa.h"
 #include "pipeline/virtual/virtual.h"
 #include "isp/isp.h"
+#include "pipeline/soft-isp.h"
 #include "pipeline/virtual/sim.h"
 
 /* Frames from writing exposure or gain to a frame taken with it, for a
- * sensor the sensor database does not know; MAX_DELAY bounds any. */
+ * sensor the sensor database does not know; PH_DELAYED_MAX bounds any. */
 #define EXPOSURE_DELAY	      2
 #define GAIN_DELAY	      1
-#define MAX_DELAY	      4
 #define VBLANK_MIN_LINES      20 /* lines of vertical blanking at the fastest frame rate */
 #define EXPOSURE_MARGIN_LINES 4
 #define MAX_CATCH_UP	      4 /* late frames rendered at once before the rest count as dropped */
@@ -43,19 +43,6 @@ struct virtual_options {
 	bool render; /* false: skip pixels (request path benchmark) */
 	bool ipa;    /* run the IPA module (3A); false: fixed ISP defaults */
 	int32_t location, rotation;
-};
-
-/* A sensor register written at one frame, effective from a later one. */
-struct delayed {
-	uint64_t from; /* first frame taken with value */
-	double value;
-};
-
-/* Sensor registers with a write pipeline up to MAX_DELAY deep. */
-struct delayed_control {
-	double current;
-	struct delayed queue[MAX_DELAY + 1];
-	unsigned count;
 };
 
 struct virtual_camera {
@@ -73,9 +60,9 @@ struct virtual_camera {
 	uint64_t sequence;	 /* next frame's number */
 	uint64_t frame_start_ns; /* start of the next frame */
 	double line_time_ns;
-	struct delayed_control exposure_lines;
-	struct delayed_control gain;
-	struct delayed_control test_pattern;
+	struct ph_delayed_control exposure_lines;
+	struct ph_delayed_control gain;
+	struct ph_delayed_control test_pattern;
 	int64_t fdl[2];	       /* FrameDurationLimits in effect, us */
 	float colour_gains[2]; /* ISP controls: applied to the frame itself, no delay */
 	float brightness, contrast, saturation;
@@ -94,34 +81,6 @@ struct virtual_camera {
 	struct ph_control_list *ipa_controls; /* sensor controls out of the IPA */
 	struct ph_ipa_isp_params ipa_params;  /* the last the IPA gave */
 };
-
-static void delayed_set(struct delayed_control *dc, uint64_t from, double value)
-{
-	/* A later write overrides queued ones that would take effect no earlier. */
-	while (dc->count && dc->queue[dc->count - 1].from >= from)
-		dc->count--;
-	if (dc->count == MAX_DELAY + 1) {
-		dc->current = dc->queue[0].value;
-		memmove(dc->queue, dc->queue + 1, --dc->count * sizeof(dc->queue[0]));
-	}
-	dc->queue[dc->count++] = (struct delayed){from, value};
-}
-
-/* Advance to frame @frame: @return the value it is taken with. */
-static double delayed_at(struct delayed_control *dc, uint64_t frame)
-{
-	while (dc->count && dc->queue[0].from <= frame) {
-		dc->current = dc->queue[0].value;
-		memmove(dc->queue, dc->queue + 1, --dc->count * sizeof(dc->queue[0]));
-	}
-	return dc->current;
-}
-
-static void delayed_reset(struct delayed_control *dc, double value)
-{
-	dc->current = value;
-	dc->count = 0;
-}
 
 /* ---- configuration file and environment ---- */
 
@@ -373,13 +332,6 @@ static uint32_t raw_format(const struct ph_sim_params *p, bool packed)
 	return ph_format_raw(p->order, p->bit_depth, packed);
 }
 
-/* Everything the software ISP writes. */
-static const uint32_t processed_formats[] = {
-	PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_XRGB8888, PH_FORMAT_XBGR8888,
-	PH_FORMAT_RGB565, PH_FORMAT_RGB48,  PH_FORMAT_NV12,	PH_FORMAT_NV21,
-	PH_FORMAT_YUV420, PH_FORMAT_YUYV,   PH_FORMAT_UYVY,
-};
-
 #define STRIDE_ALIGN 64 /* a cache line: keeps every row aligned for SIMD */
 
 static uint32_t align_up(uint32_t v, uint32_t a)
@@ -401,10 +353,10 @@ static int add_formats(struct virtual_camera *vc, struct ph_config *config, unsi
 			ret = ph_config_add_format(config, index, raw_format(p, true), &r);
 		return ret;
 	}
-	for (unsigned i = 0; i < sizeof(processed_formats) / sizeof(processed_formats[0]); i++) {
+	for (unsigned i = 0; i < ph_soft_isp_format_count; i++) {
 		struct ph_size_range r = {64, 64, p->width, p->height, 2, 2};
 
-		ret = ph_config_add_format(config, index, processed_formats[i], &r);
+		ret = ph_config_add_format(config, index, ph_soft_isp_formats[i], &r);
 		if (ret)
 			return ret;
 	}
@@ -847,7 +799,7 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 			double max = max_exposure_lines(vc);
 
 			lines = lines < 1 ? 1 : lines > max ? max : lines;
-			delayed_set(&vc->exposure_lines, frame + vc->exposure_delay, lines);
+			ph_delayed_set(&vc->exposure_lines, frame + vc->exposure_delay, lines);
 			break;
 		}
 		case PH_CONTROL_ANALOGUE_GAIN: {
@@ -857,11 +809,11 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 			if (vc->sensor)
 				gain = ph_sensor_db_gain_from_code(
 					vc->sensor, ph_sensor_db_code_from_gain(vc->sensor, gain));
-			delayed_set(&vc->gain, frame + vc->gain_delay, gain);
+			ph_delayed_set(&vc->gain, frame + vc->gain_delay, gain);
 			break;
 		}
 		case PH_CONTROL_TEST_PATTERN_MODE:
-			delayed_set(&vc->test_pattern, frame + 1, v.i32[0]);
+			ph_delayed_set(&vc->test_pattern, frame + 1, v.i32[0]);
 			break;
 		case PH_CONTROL_FRAME_DURATION_LIMITS:
 			if (v.i64[1] < v.i64[0])
@@ -891,33 +843,7 @@ static void apply_controls(struct virtual_camera *vc, const struct ph_control_li
 
 static void finish_buffer(struct ph_buffer *buf, const struct ph_sim_frame *frame, int ret)
 {
-	buf->status = ret < 0 ? PH_BUFFER_ERROR : PH_BUFFER_SUCCESS;
-	buf->sequence = frame->sequence;
-	buf->timestamp = frame->timestamp_ns;
-	for (unsigned p = 0; p < buf->plane_count; p++)
-		buf->bytes_used[p] = buf->planes[p].length;
-}
-
-/* Fill @out with @buf's mapped planes, as stream @sc of the mode. False on a mapping failure. */
-static bool isp_output(struct virtual_camera *vc, struct ph_buffer *buf,
-		       const struct ph_stream_config *sc, struct ph_isp_output *out)
-{
-	*out = (struct ph_isp_output){
-		.fourcc = sc->pixel_format,
-		.width = sc->width,
-		.height = sc->height,
-		.binning = sc->width != vc->mode_width,
-		.colorspace = sc->colorspace == PH_COLORSPACE_REC709 ? PH_ISP_BT709 : PH_ISP_BT601,
-		.full_range = sc->colorspace != PH_COLORSPACE_REC709 &&
-			      sc->colorspace != PH_COLORSPACE_SMPTE170M,
-	};
-	for (unsigned p = 0; p < buf->plane_count; p++) {
-		out->planes[p] = ph_buffer_map_write(buf, p);
-		out->strides[p] = buf->planes[p].stride;
-		if (!out->planes[p])
-			return false;
-	}
-	return true;
+	ph_soft_isp_finish_buffer(buf, frame->sequence, frame->timestamp_ns, ret);
 }
 
 /*
@@ -954,7 +880,7 @@ static bool render(struct virtual_camera *vc, struct ph_request *req,
 			finish_buffer(buf, frame, ret);
 		} else if (n < 2) {
 			still |= sc->role == PH_ROLE_STILL;
-			if (isp_output(vc, buf, sc, &outputs[n]))
+			if (ph_soft_isp_output(buf, sc, vc->mode_width, &outputs[n]))
 				processed[n++] = buf;
 			else
 				finish_buffer(buf, frame, -ENOMEM);
@@ -981,16 +907,7 @@ static bool render(struct virtual_camera *vc, struct ph_request *req,
 
 		ph_isp_params_identity(&params);
 		if (ipa_params) {
-			memcpy(params.black_level, ipa_params->black_level,
-			       sizeof(params.black_level));
-			memcpy(params.wb_gains, ipa_params->wb_gains, sizeof(params.wb_gains));
-			memcpy(params.ccm, ipa_params->ccm, sizeof(params.ccm));
-			memcpy(params.ccm_offsets, ipa_params->ccm_offsets,
-			       sizeof(params.ccm_offsets));
-			params.gamma = ipa_params->gamma == PH_IPA_GAMMA_SRGB;
-			params.brightness = ipa_params->brightness;
-			params.contrast = ipa_params->contrast;
-			params.saturation = ipa_params->saturation;
+			ph_soft_isp_params_from_ipa(&params, ipa_params);
 		} else {
 			/* No IPA module: the sensor's black level, the requested
 			 * colour gains, sRGB primaries (the model's). */
@@ -1016,21 +933,11 @@ static bool render(struct virtual_camera *vc, struct ph_request *req,
 static void ipa_stats(struct virtual_camera *vc)
 {
 	const struct ph_sim_params *p = &vc->opt.sim;
-	const struct ph_isp_stats *in = vc->stats;
-	struct ph_ipa_stats *out = vc->ipa_stats;
 	uint32_t shift = 16 - p->bit_depth;
-	uint32_t zones = in->zones_x * in->zones_y;
 
-	out->size = sizeof(*out);
-	out->zones_x = in->zones_x;
-	out->zones_y = in->zones_y;
-	out->full_scale = (((1u << p->bit_depth) - 1) << shift) - (p->black_level << shift);
-	for (uint32_t z = 0; z < zones && z < PH_IPA_STATS_MAX_ZONES; z++)
-		out->zones[z] = (struct ph_ipa_zone){in->zones[z].sum_r, in->zones[z].sum_g,
-						     in->zones[z].sum_b, in->zones[z].counted,
-						     in->zones[z].saturated};
-	memcpy(out->histogram, in->histogram, sizeof(out->histogram));
-	out->quads = in->quads;
+	ph_soft_isp_ipa_stats(vc->stats,
+			      (((1u << p->bit_depth) - 1) << shift) - (p->black_level << shift),
+			      vc->ipa_stats);
 }
 
 /* One frame of the sensor: fill the oldest pending request, if any. */
@@ -1118,9 +1025,9 @@ static void on_frame(struct ph_source *source, int fd, uint32_t events, void *da
 	/* Every frame whose readout ended by now; late ones are caught up or dropped. */
 	for (;;) {
 		uint64_t seq = vc->sequence;
-		double lines = delayed_at(&vc->exposure_lines, seq);
-		double gain = delayed_at(&vc->gain, seq);
-		int pattern = (int)delayed_at(&vc->test_pattern, seq);
+		double lines = ph_delayed_at(&vc->exposure_lines, seq);
+		double gain = ph_delayed_at(&vc->gain, seq);
+		int pattern = (int)ph_delayed_at(&vc->test_pattern, seq);
 		uint64_t duration = frame_duration_ns(vc, lines);
 
 		if (vc->frame_start_ns + duration > now)
@@ -1131,7 +1038,7 @@ static void on_frame(struct ph_source *source, int fd, uint32_t events, void *da
 		vc->sequence++;
 	}
 	if (vc->camera->state == PH_CAMERA_RUNNING) {
-		double lines = delayed_at(&vc->exposure_lines, vc->sequence);
+		double lines = ph_delayed_at(&vc->exposure_lines, vc->sequence);
 
 		arm_timer(vc, vc->frame_start_ns + frame_duration_ns(vc, lines));
 	}
@@ -1153,23 +1060,24 @@ static int virtual_start(struct ph_camera *cam, const struct ph_control_list *co
 	vc->brightness = 0.0f;
 	vc->contrast = 1.0f;
 	vc->saturation = 1.0f;
-	delayed_reset(&vc->exposure_lines, round(exp->def.i32[0] * 1000.0 / vc->line_time_ns));
-	delayed_reset(&vc->gain, gain->def.f[0]);
-	delayed_reset(&vc->test_pattern, 0);
+	ph_delayed_reset(&vc->exposure_lines, round(exp->def.i32[0] * 1000.0 / vc->line_time_ns));
+	ph_delayed_reset(&vc->gain, gain->def.f[0]);
+	ph_delayed_reset(&vc->test_pattern, 0);
 	/* Start controls are in effect from the first frame: no delay before streaming. */
 	if (controls) {
 		apply_controls(vc, controls, 0, scratch, false);
-		delayed_reset(&vc->exposure_lines, delayed_at(&vc->exposure_lines, UINT64_MAX));
-		delayed_reset(&vc->gain, delayed_at(&vc->gain, UINT64_MAX));
-		delayed_reset(&vc->test_pattern, delayed_at(&vc->test_pattern, UINT64_MAX));
+		ph_delayed_reset(&vc->exposure_lines,
+				 ph_delayed_at(&vc->exposure_lines, UINT64_MAX));
+		ph_delayed_reset(&vc->gain, ph_delayed_at(&vc->gain, UINT64_MAX));
+		ph_delayed_reset(&vc->test_pattern, ph_delayed_at(&vc->test_pattern, UINT64_MAX));
 	}
 	ph_control_list_free(scratch);
 	if (vc->ipa) {
 		struct ph_ipa_frame_info sensor = {
 			.size = sizeof(sensor),
-			.exposure_us = (int32_t)lround(delayed_at(&vc->exposure_lines, 0) *
+			.exposure_us = (int32_t)lround(ph_delayed_at(&vc->exposure_lines, 0) *
 						       vc->line_time_ns / 1000.0),
-			.gain = (float)delayed_at(&vc->gain, 0),
+			.gain = (float)ph_delayed_at(&vc->gain, 0),
 		};
 
 		ret = ph_ipa_start(vc->ipa, &sensor, controls);
@@ -1183,7 +1091,7 @@ static int virtual_start(struct ph_camera *cam, const struct ph_control_list *co
 		return -errno;
 	vc->frame_start_ns = now_ns();
 	ret = arm_timer(vc, vc->frame_start_ns +
-				    frame_duration_ns(vc, delayed_at(&vc->exposure_lines, 0)));
+				    frame_duration_ns(vc, ph_delayed_at(&vc->exposure_lines, 0)));
 	if (ret < 0) {
 		ph_loop_remove(vc->source);
 		vc->source = NULL;
@@ -1395,10 +1303,10 @@ int ph_pipeline_virtual_match(struct ph_context *ctx)
 	vc->sensor = ph_sensor_db_find(vc->opt.sim.model);
 	vc->exposure_delay = vc->sensor ? vc->sensor->exposure_delay : EXPOSURE_DELAY;
 	vc->gain_delay = vc->sensor ? vc->sensor->gain_delay : GAIN_DELAY;
-	if (vc->exposure_delay > MAX_DELAY)
-		vc->exposure_delay = MAX_DELAY;
-	if (vc->gain_delay > MAX_DELAY)
-		vc->gain_delay = MAX_DELAY;
+	if (vc->exposure_delay > PH_DELAYED_MAX)
+		vc->exposure_delay = PH_DELAYED_MAX;
+	if (vc->gain_delay > PH_DELAYED_MAX)
+		vc->gain_delay = PH_DELAYED_MAX;
 
 	/* Lines of the fastest frame: the pixel array plus minimum blanking. */
 	vc->line_time_ns =

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "pipeline/soft-isp.h"
+
+void ph_delayed_reset(struct ph_delayed_control *dc, double value)
+{
+	dc->current = value;
+	dc->count = 0;
+}
+
+void ph_delayed_set(struct ph_delayed_control *dc, uint64_t from, double value)
+{
+	while (dc->count && dc->queue[dc->count - 1].from >= from)
+		dc->count--;
+	if (dc->count == PH_DELAYED_MAX + 1) {
+		dc->current = dc->queue[0].value;
+		memmove(dc->queue, dc->queue + 1, --dc->count * sizeof(dc->queue[0]));
+	}
+	dc->queue[dc->count].from = from;
+	dc->queue[dc->count++].value = value;
+}
+
+double ph_delayed_at(struct ph_delayed_control *dc, uint64_t frame)
+{
+	while (dc->count && dc->queue[0].from <= frame) {
+		dc->current = dc->queue[0].value;
+		memmove(dc->queue, dc->queue + 1, --dc->count * sizeof(dc->queue[0]));
+	}
+	return dc->current;
+}
+
+const uint32_t ph_soft_isp_formats[] = {
+	PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_XRGB8888, PH_FORMAT_XBGR8888,
+	PH_FORMAT_RGB565, PH_FORMAT_RGB48,  PH_FORMAT_NV12,	PH_FORMAT_NV21,
+	PH_FORMAT_YUV420, PH_FORMAT_YUYV,   PH_FORMAT_UYVY,
+};
+const unsigned ph_soft_isp_format_count = sizeof(ph_soft_isp_formats) / sizeof(uint32_t);
+
+bool ph_soft_isp_writes(uint32_t fourcc)
+{
+	for (unsigned i = 0; i < ph_soft_isp_format_count; i++)
+		if (ph_soft_isp_formats[i] == fourcc)
+			return true;
+	return false;
+}
+
+void ph_soft_isp_params_from_ipa(struct ph_isp_params *out, const struct ph_ipa_isp_params *in)
+{
+	memcpy(out->black_level, in->black_level, sizeof(out->black_level));
+	memcpy(out->wb_gains, in->wb_gains, sizeof(out->wb_gains));
+	memcpy(out->ccm, in->ccm, sizeof(out->ccm));
+	memcpy(out->ccm_offsets, in->ccm_offsets, sizeof(out->ccm_offsets));
+	out->gamma = in->gamma == PH_IPA_GAMMA_SRGB;
+	out->brightness = in->brightness;
+	out->contrast = in->contrast;
+	out->saturation = in->saturation;
+}
+
+void ph_soft_isp_ipa_stats(const struct ph_isp_stats *in, uint32_t full_scale,
+			   struct ph_ipa_stats *out)
+{
+	uint32_t zones = in->zones_x * in->zones_y;
+
+	out->size = sizeof(*out);
+	out->zones_x = in->zones_x;
+	out->zones_y = in->zones_y;
+	out->full_scale = full_scale;
+	for (uint32_t z = 0; z < zones && z < PH_IPA_STATS_MAX_ZONES; z++)
+		out->zones[z] = (struct ph_ipa_zone){in->zones[z].sum_r, in->zones[z].sum_g,
+						     in->zones[z].sum_b, in->zones[z].counted,
+						     in->zones[z].saturated};
+	memcpy(out->histogram, in->histogram, sizeof(out->histogram));
+	out->quads = in->quads;
+}
+
+bool ph_soft_isp_output(struct ph_buffer *buf, const struct ph_stream_config *sc,
+			uint32_t mode_width, struct ph_isp_output *out)
+{
+	*out = (struct ph_isp_output){
+		.fourcc = sc->pixel_format,
+		.width = sc->width,
+		.height = sc->height,
+		.binning = sc->width != mode_width,
+		.colorspace = sc->colorspace == PH_COLORSPACE_REC709 ? PH_ISP_BT709 : PH_ISP_BT601,
+		.full_range = sc->colorspace != PH_COLORSPACE_REC709 &&
+			      sc->colorspace != PH_COLORSPACE_SMPTE170M,
+	};
+	for (unsigned p = 0; p < buf->plane_count; p++) {
+		out->planes[p] = ph_buffer_map_write(buf, p);
+		out->strides[p] = buf->planes[p].stride;
+		if (!out->planes[p])
+			return false;
+	}
+	return true;
+}
+
+void ph_soft_isp_finish_buffer(struct ph_buffer *buf, uint32_t sequence, uint64_t timestamp_ns,
+			       int ret)
+{
+	buf->status = ret < 0 ? PH_BUFFER_ERROR : PH_BUFFER_SUCCESS;
+	buf->sequence = sequence;
+	buf->timestamp = timestamp_ns;
+	for (unsigned p = 0; p < buf->plane_count; p++)
+		buf->bytes_used[p] = ret < 0 ? 0 : buf->planes[p].length;
+}
