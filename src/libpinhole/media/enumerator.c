@@ -141,7 +141,8 @@ int ph_media_enumerate_sysfs(const char *sysfs, const char *dev, struct ph_media
 		*count = 0;
 		return ret;
 	}
-	qsort(*nodes, *count, sizeof(**nodes), by_minor);
+	if (*count > 1)
+		qsort(*nodes, *count, sizeof(**nodes), by_minor);
 	return 0;
 }
 
@@ -187,7 +188,8 @@ out:
 		*count = 0;
 		return ret;
 	}
-	qsort(*nodes, *count, sizeof(**nodes), by_minor);
+	if (*count > 1)
+		qsort(*nodes, *count, sizeof(**nodes), by_minor);
 	return 0;
 }
 
