@@ -11,8 +11,9 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+# /tmp and /run stay on the initramfs (already in RAM): a build tree under
+# /tmp is packed there.
+mkdir -p /tmp /run
 hostname pinhole-vm
 . /vm/env
 

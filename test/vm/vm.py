@@ -144,41 +144,51 @@ def install_modules(moddir, outdir, roots):
     return sorted(deps)
 
 
+def download_kernel(pkg, cache, kdir):
+    """apt-get download + dpkg -x of PKG into a temporary directory; keeps vmlinuz and the modules."""
+    log('fetching %s (apt-get download)' % pkg)
+    shutil.rmtree(kdir, ignore_errors=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        run(['apt-get', 'download', pkg], cwd=tmp, stdout=subprocess.DEVNULL)
+        deb = glob.glob(os.path.join(tmp, '*.deb'))[0]
+        root = os.path.join(tmp, 'root')
+        run(['dpkg', '-x', deb, root])
+        vmlinuz = glob.glob(os.path.join(root, 'boot', 'vmlinuz-*'))[0]
+        version = os.path.basename(vmlinuz)[len('vmlinuz-'):]
+        moddir = next(d for d in (os.path.join(root, 'lib', 'modules', version),
+                                  os.path.join(root, 'usr', 'lib', 'modules', version))
+                      if os.path.isdir(d))
+        staging = kdir + '.tmp'
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        shutil.copy(vmlinuz, os.path.join(staging, 'vmlinuz'))
+        names = install_modules(moddir, os.path.join(staging, 'modules'), ROOT_MODULES)
+        with open(os.path.join(staging, 'version'), 'w') as f:
+            f.write(version + '\n')
+        with open(os.path.join(staging, 'ready'), 'w') as f:
+            f.write(' '.join(names) + '\n')
+        os.rename(staging, kdir)
+
+
 def fetch_kernel(cache):
     """Downloads and unpacks the current Debian kernel once; returns (vmlinuz, version, moddir)."""
     os.makedirs(cache, exist_ok=True)
+    cached = sorted(glob.glob(os.path.join(cache, 'linux-image-*', 'ready')))
     pkg = kernel_package()
-    if pkg is None:
-        cached = sorted(glob.glob(os.path.join(cache, 'linux-image-*', 'ready')))
+    kdir = os.path.join(cache, pkg) if pkg else None
+    if kdir and not os.path.exists(os.path.join(kdir, 'ready')):
+        try:
+            download_kernel(pkg, cache, kdir)
+        except (OSError, subprocess.CalledProcessError, RuntimeError) as err:
+            if not cached:
+                raise
+            log('cannot fetch %s (%s)' % (pkg, err))
+            kdir = None
+    if kdir is None:
         if not cached:
             raise RuntimeError('cannot resolve %s and no kernel is cached in %s' % (META_PACKAGE, cache))
         kdir = os.path.dirname(cached[-1])
         log('using the cached %s' % os.path.basename(kdir))
-    else:
-        kdir = os.path.join(cache, pkg)
-    if not os.path.exists(os.path.join(kdir, 'ready')):
-        log('fetching %s (apt-get download)' % pkg)
-        shutil.rmtree(kdir, ignore_errors=True)
-        with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            run(['apt-get', 'download', pkg], cwd=tmp, stdout=subprocess.DEVNULL)
-            deb = glob.glob(os.path.join(tmp, '*.deb'))[0]
-            root = os.path.join(tmp, 'root')
-            run(['dpkg', '-x', deb, root])
-            vmlinuz = glob.glob(os.path.join(root, 'boot', 'vmlinuz-*'))[0]
-            version = os.path.basename(vmlinuz)[len('vmlinuz-'):]
-            moddir = next(d for d in (os.path.join(root, 'lib', 'modules', version),
-                                      os.path.join(root, 'usr', 'lib', 'modules', version))
-                          if os.path.isdir(d))
-            staging = kdir + '.tmp'
-            shutil.rmtree(staging, ignore_errors=True)
-            os.makedirs(staging)
-            shutil.copy(vmlinuz, os.path.join(staging, 'vmlinuz'))
-            names = install_modules(moddir, os.path.join(staging, 'modules'), ROOT_MODULES)
-            with open(os.path.join(staging, 'version'), 'w') as f:
-                f.write(version + '\n')
-            with open(os.path.join(staging, 'ready'), 'w') as f:
-                f.write(' '.join(names) + '\n')
-            os.rename(staging, kdir)
     with open(os.path.join(kdir, 'version')) as f:
         version = f.read().strip()
     return os.path.join(kdir, 'vmlinuz'), version, os.path.join(kdir, 'modules')
@@ -288,9 +298,6 @@ class Archive:
             f.write(blob)
 
 
-BUSYBOX_DIRS = ['/vm/bin']
-
-
 def build_initramfs(args, kernel_version, moddir, cases, out):
     a = Archive()
     # The host's merged-/usr symlinks first, so host paths land where ld.so looks.
@@ -357,8 +364,10 @@ def qemu_command(args, kernel, initrd, shell):
         append += ' quiet'
     if args.append:
         append += ' ' + args.append
+    # No network card: its option ROM only slows the firmware down.
     return [args.qemu, '-accel', 'tcg', '-cpu', 'max', '-m', str(args.memory), '-smp', '2',
-            '-nographic', '-no-reboot', '-kernel', kernel, '-initrd', initrd, '-append', append]
+            '-nographic', '-no-reboot', '-nic', 'none', '-kernel', kernel, '-initrd', initrd,
+            '-append', append]
 
 
 def boot(args, cmd, cases):

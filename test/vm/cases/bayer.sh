@@ -7,5 +7,5 @@
 
 vivid_load node_types=0x1
 for raw in SRGGB8 SGRBG10 SBGGR12; do
-	check "$VM_TEST_VM" raw --raw-format $raw --size 640x480 --frames 40 --fps 30
+	check "$VM_TEST_VM" raw --camera vivid-000 --raw-format $raw --size 640x480 --frames 40 --fps 30
 done

@@ -8,7 +8,7 @@
 frames=100
 vivid_load node_types=0x1
 dev=$(vivid_node 0 vid-cap)
-id=$("$VM_TEST_VM" id --index 0) || fail "no camera: $id"
+id=$("$VM_TEST_VM" id --camera vivid-000 --index 0) || fail "no camera: $id"
 
 check v4l2-ctl -d "$dev" --set-fmt-video=width=640,height=480,pixelformat=YUYV --set-parm=25
 "$VM_TEST_VM" cpu-time v4l2-ctl -d "$dev" --stream-mmap --stream-count=$frames > v4l2.txt ||

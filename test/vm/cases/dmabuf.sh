@@ -6,5 +6,5 @@
 . /vm/lib.sh
 
 vivid_load node_types=0x1
-check "$VM_TEST_VM" capture --format YUYV --size 640x480 --frames 30 --dmabuf --bars
-check "$VM_TEST_VM" capture --format RGB888 --size 640x480 --frames 30 --vgem --dmabuf --bars
+check "$VM_TEST_VM" capture --camera vivid-000 --format YUYV --size 640x480 --frames 30 --fps 10 --dmabuf --bars
+check "$VM_TEST_VM" capture --camera vivid-000 --format RGB888 --size 640x480 --frames 30 --fps 10 --vgem --dmabuf --bars
