@@ -918,107 +918,11 @@ AVX2 static void tone16(const uint16_t *src, unsigned n, const uint16_t *lut, ui
 
 /* ---- output packing ----------------------------------------------------------------------- */
 
-#define X (-128)
-/* Byte p of 48 = 16 pixels x 3 channels: pixel p / 3, channel p % 3; [vector][channel]. */
-static const int8_t shuf_rgb888[3][3][16] __attribute__((aligned(16))) = {
-	{{0, X, X, 1, X, X, 2, X, X, 3, X, X, 4, X, X, 5},
-	 {X, 0, X, X, 1, X, X, 2, X, X, 3, X, X, 4, X, X},
-	 {X, X, 0, X, X, 1, X, X, 2, X, X, 3, X, X, 4, X}},
-	{{X, X, 6, X, X, 7, X, X, 8, X, X, 9, X, X, 10, X},
-	 {5, X, X, 6, X, X, 7, X, X, 8, X, X, 9, X, X, 10},
-	 {X, 5, X, X, 6, X, X, 7, X, X, 8, X, X, 9, X, X}},
-	{{X, 11, X, X, 12, X, X, 13, X, X, 14, X, X, 15, X, X},
-	 {X, X, 11, X, X, 12, X, X, 13, X, X, 14, X, X, 15, X},
-	 {10, X, X, 11, X, X, 12, X, X, 13, X, X, 14, X, X, 15}},
-};
-/* The same for 8 pixels of 16-bit words. */
-static const int8_t shuf_rgb48[3][3][16] __attribute__((aligned(16))) = {
-	{{0, 1, X, X, X, X, 2, 3, X, X, X, X, 4, 5, X, X},
-	 {X, X, 0, 1, X, X, X, X, 2, 3, X, X, X, X, 4, 5},
-	 {X, X, X, X, 0, 1, X, X, X, X, 2, 3, X, X, X, X}},
-	{{X, X, 6, 7, X, X, X, X, 8, 9, X, X, X, X, 10, 11},
-	 {X, X, X, X, 6, 7, X, X, X, X, 8, 9, X, X, X, X},
-	 {4, 5, X, X, X, X, 6, 7, X, X, X, X, 8, 9, X, X}},
-	{{X, X, X, X, 12, 13, X, X, X, X, 14, 15, X, X, X, X},
-	 {10, 11, X, X, X, X, 12, 13, X, X, X, X, 14, 15, X, X},
-	 {X, X, 10, 11, X, X, X, X, 12, 13, X, X, X, X, 14, 15}},
-};
-#undef X
-
-/* Interleave three 16-byte vectors by the table into 48 bytes. */
-AVX2 static inline void interleave3(__m128i a, __m128i b, __m128i c, const int8_t (*t)[3][16],
-				    uint8_t *d)
-{
-	for (unsigned k = 0; k < 3; k++) {
-		__m128i v = _mm_or_si128(
-			_mm_or_si128(_mm_shuffle_epi8(a, _mm_load_si128((const __m128i *)t[k][0])),
-				     _mm_shuffle_epi8(b, _mm_load_si128((const __m128i *)t[k][1]))),
-			_mm_shuffle_epi8(c, _mm_load_si128((const __m128i *)t[k][2])));
-
-		_mm_storeu_si128((__m128i *)(d + 16 * k), v);
-	}
-}
+/* 24- and 32-bit RGB and RGB48 are lane shuffles: the SSE4.1 packers serve here too. */
 
 AVX2 static inline __m128i load16(const uint8_t *p)
 {
 	return _mm_loadu_si128((const __m128i *)p);
-}
-
-AVX2 static void pack_rgb888(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
-			     uint8_t *dst)
-{
-	unsigned i = 0;
-
-	for (; i + 16 <= n; i += 16)
-		interleave3(load16(r + i), load16(g + i), load16(b + i), shuf_rgb888, dst + 3 * i);
-	if (i < n)
-		SC.pack[PH_ISP_PACK_RGB888](r + i, g + i, b + i, n - i, dst + 3 * i);
-}
-
-AVX2 static void pack_bgr888(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
-			     uint8_t *dst)
-{
-	unsigned i = 0;
-
-	for (; i + 16 <= n; i += 16)
-		interleave3(load16(b + i), load16(g + i), load16(r + i), shuf_rgb888, dst + 3 * i);
-	if (i < n)
-		SC.pack[PH_ISP_PACK_BGR888](r + i, g + i, b + i, n - i, dst + 3 * i);
-}
-
-/* Bytes c0, c1, c2, 0xff per pixel. */
-AVX2 static inline void interleave4(__m128i c0, __m128i c1, __m128i c2, uint8_t *d)
-{
-	const __m128i ff = _mm_set1_epi8(-1);
-	__m128i lo01 = _mm_unpacklo_epi8(c0, c1), hi01 = _mm_unpackhi_epi8(c0, c1);
-	__m128i lo2f = _mm_unpacklo_epi8(c2, ff), hi2f = _mm_unpackhi_epi8(c2, ff);
-
-	_mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(lo01, lo2f));
-	_mm_storeu_si128((__m128i *)(d + 16), _mm_unpackhi_epi16(lo01, lo2f));
-	_mm_storeu_si128((__m128i *)(d + 32), _mm_unpacklo_epi16(hi01, hi2f));
-	_mm_storeu_si128((__m128i *)(d + 48), _mm_unpackhi_epi16(hi01, hi2f));
-}
-
-AVX2 static void pack_xrgb8888(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
-			       uint8_t *dst)
-{
-	unsigned i = 0;
-
-	for (; i + 16 <= n; i += 16)
-		interleave4(load16(b + i), load16(g + i), load16(r + i), dst + 4 * i);
-	if (i < n)
-		SC.pack[PH_ISP_PACK_XRGB8888](r + i, g + i, b + i, n - i, dst + 4 * i);
-}
-
-AVX2 static void pack_xbgr8888(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
-			       uint8_t *dst)
-{
-	unsigned i = 0;
-
-	for (; i + 16 <= n; i += 16)
-		interleave4(load16(r + i), load16(g + i), load16(b + i), dst + 4 * i);
-	if (i < n)
-		SC.pack[PH_ISP_PACK_XBGR8888](r + i, g + i, b + i, n - i, dst + 4 * i);
 }
 
 AVX2 static void pack_rgb565(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsigned n,
@@ -1040,19 +944,6 @@ AVX2 static void pack_rgb565(const uint8_t *r, const uint8_t *g, const uint8_t *
 	}
 	if (i < n)
 		SC.pack[PH_ISP_PACK_RGB565](r + i, g + i, b + i, n - i, dst + 2 * i);
-}
-
-AVX2 static void pack_rgb48(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
-			    uint8_t *dst)
-{
-	unsigned i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		interleave3(_mm_loadu_si128((const __m128i *)(r + i)),
-			    _mm_loadu_si128((const __m128i *)(g + i)),
-			    _mm_loadu_si128((const __m128i *)(b + i)), shuf_rgb48, dst + 6 * i);
-	if (i < n)
-		SC.pack_rgb48(r + i, g + i, b + i, n - i, dst + 6 * i);
 }
 
 /* ---- YUV ---------------------------------------------------------------------------------- */
@@ -1199,7 +1090,7 @@ AVX2 static void uyvy(const uint8_t *r, const uint8_t *g, const uint8_t *b, unsi
 
 void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 {
-	*k = ph_isp_kernels_scalar; /* any kernel not below stays scalar */
+	ph_isp_kernels_sse41(k); /* any kernel not below stays SSE4.1 (or scalar) */
 	k->name = "avx2";
 	k->unpack[PH_ISP_UNPACK_8] = unpack_8;
 	k->unpack[PH_ISP_UNPACK_16] = unpack_16;
@@ -1218,12 +1109,7 @@ void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 	k->tone8 = tone8;
 	k->tone16 = tone16;
 	k->ccm_tone8 = ccm_tone8;
-	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
-	k->pack[PH_ISP_PACK_BGR888] = pack_bgr888;
-	k->pack[PH_ISP_PACK_XRGB8888] = pack_xrgb8888;
-	k->pack[PH_ISP_PACK_XBGR8888] = pack_xbgr8888;
 	k->pack[PH_ISP_PACK_RGB565] = pack_rgb565;
-	k->pack_rgb48 = pack_rgb48;
 	k->luma = luma;
 	k->chroma420 = chroma420;
 	k->yuyv = yuyv;
