@@ -244,6 +244,87 @@ static void test_sensor_db(void **state)
 	assert_null(ph_sensor_db_find(NULL));
 }
 
+/*
+ * A sensor without a tuning file (vivid's, say) gets the uncalibrated tuning,
+ * which has no colour temperature curve: the first frame is still processed
+ * and reported with neutral colour gains, never 0,0, and grey world on a
+ * tinted grey then moves them towards the grey's inverse.
+ */
+static void test_uncalibrated_first_frame(void **state)
+{
+	struct ph_context *ctx = new_context();
+	struct ph_ipa_sensor_info sensor = sim_sensor();
+	struct ph_ipa_config config = {
+		.size = sizeof(config),
+		.width = 320,
+		.height = 240,
+		.line_time_us = 33333.0 / 260,
+		.min_frame_duration_us = 33333,
+		.max_frame_duration_us = 33333,
+		.zones_x = 4,
+		.zones_y = 3,
+		.exposure_margin_lines = 4,
+	};
+	struct ph_ipa_frame_info start = {.size = sizeof(start), .exposure_us = 10000, .gain = 1};
+	struct ph_control_list *sensor_controls = ph_control_list_new();
+	struct ph_ipa_stats *stats = calloc(1, sizeof(*stats));
+	struct ph_ipa *ipa;
+	struct ph_control_value gains;
+
+	assert_non_null(sensor_controls);
+	assert_non_null(stats);
+	snprintf(sensor.model, sizeof(sensor.model), "no-such-sensor");
+	ipa = ph_ipa_load(ctx, NULL, "simple", &sensor);
+	assert_non_null(ipa);
+	assert_int_equal(ph_ipa_tuning(ipa)->ct_points, 0);
+	assert_int_equal(ph_ipa_configure(ipa, &config), 0);
+	assert_int_equal(ph_ipa_start(ipa, &start, NULL), 0);
+
+	/* A grey lit reddish: R/G 1.25, B/G 0.8, a third of full scale. */
+	stats->size = sizeof(*stats);
+	stats->zones_x = config.zones_x;
+	stats->zones_y = config.zones_y;
+	stats->full_scale = 65535 - sensor.black_level;
+	for (unsigned z = 0; z < config.zones_x * config.zones_y; z++)
+		stats->zones[z] =
+			(struct ph_ipa_zone){100 * 25000, 100 * 20000, 100 * 16000, 100, 0};
+	stats->quads = 100 * config.zones_x * config.zones_y;
+
+	for (uint64_t frame = 0; frame < 8; frame++) {
+		struct ph_ipa_isp_params params = {.size = sizeof(params)};
+		struct ph_ipa_frame_info taken = {.size = sizeof(taken),
+						  .sequence = frame,
+						  .exposure_us = 10000,
+						  .gain = 1,
+						  .frame_duration_us = 33333};
+		struct ph_control_list *md = ph_control_list_new();
+
+		assert_non_null(md);
+		ph_control_list_clear(sensor_controls);
+		assert_int_equal(ph_ipa_prepare(ipa, frame, &params, sensor_controls), 0);
+		assert_int_equal(ph_ipa_process_stats(ipa, frame, &taken, stats, md), 0);
+		assert_int_equal(ph_control_list_get(md, PH_CONTROL_COLOUR_GAINS, &gains), 0);
+		assert_int_equal(gains.count, 2);
+		/* What the frame was processed with is what its metadata says. */
+		assert_true(gains.f[0] == params.wb_gains[0] && gains.f[1] == params.wb_gains[2]);
+		if (frame == 0) {
+			assert_true(gains.f[0] == 1.0f && gains.f[1] == 1.0f);
+		} else {
+			/* Moving from neutral towards 0.8, 1.25, never past. */
+			assert_true(gains.f[0] < 1.0f && gains.f[0] >= 0.8f - 1e-4f);
+			assert_true(gains.f[1] > 1.0f && gains.f[1] <= 1.25f + 1e-4f);
+		}
+		ph_control_list_free(md);
+	}
+	/* Converged: within 1% of the grey's inverse. */
+	assert_true(fabsf(gains.f[0] - 0.8f) < 0.008f && fabsf(gains.f[1] - 1.25f) < 0.0125f);
+	ph_ipa_stop(ipa);
+	ph_ipa_free(ipa);
+	free(stats);
+	ph_control_list_free(sensor_controls);
+	ph_context_unref(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_tuning),
 		cmocka_unit_test(test_malformed_tuning),
 		cmocka_unit_test(test_sensor_db),
+		cmocka_unit_test(test_uncalibrated_first_frame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

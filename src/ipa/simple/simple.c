@@ -254,6 +254,8 @@ static struct ph_ipa_context *simple_init(const struct ph_ipa_init_info *info)
 	c->saturation = 1.0f;
 	c->metering = c->tuning.ae_metering;
 	c->flicker_period_us = 10000; /* 50 Hz mains */
+	/* Neutral until AWB has seen a frame: set_ct only sets gains from a curve. */
+	c->gains[0] = c->gains[1] = 1.0f;
 	set_ct(c, c->tuning.awb_default_ct);
 	ipa_log(c, PH_IPA_LOG_DEBUG, "simple: %s, tuning %s%s\n", c->sensor.model, c->tuning.sensor,
 		c->tuning.calibrated ? "" : " (uncalibrated)");

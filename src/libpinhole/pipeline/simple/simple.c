@@ -482,8 +482,17 @@ int ph_simple_isp_start(struct ph_simple_isp *s, int fd, const struct ph_control
 	s->last_timestamp_ns = 0;
 	/* The IPA runs exposure: the node's own automatic modes off. */
 	ph_control_list_set_bool(manual, PH_CONTROL_AE_ENABLE, false);
-	if (ph_v4l2_ctrls_has_ae(s->ctrls))
+	if (ph_v4l2_ctrls_has_ae(s->ctrls)) {
 		ret = ph_v4l2_ctrls_apply(s->ctrls, fd, manual, -1);
+		/*
+		 * Switched to manual, a driver keeps the gain and exposure its
+		 * automatic mode had reached then (vivid's changes every second):
+		 * what frame 0 is taken with and the IPA starts from, not the
+		 * values read when the camera was opened.
+		 */
+		if (ret == 0)
+			ph_v4l2_ctrls_read(s->ctrls, fd);
+	}
 	ph_control_list_free(manual);
 	if (ret < 0)
 		return ret;
