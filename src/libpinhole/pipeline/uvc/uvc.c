@@ -844,7 +844,7 @@ static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 	}
 	if (!usable && !raw_sensor)
 		return 0;
-	ret = ph_v4l2_camera_id(probe, raw_sensor ? "simple" : "uvc", id, sizeof(id));
+	ret = ph_v4l2_camera_id(ctx, probe, raw_sensor ? "simple" : "uvc", id, sizeof(id));
 	if (ret < 0)
 		return ret;
 	uc = calloc(1, sizeof(*uc));

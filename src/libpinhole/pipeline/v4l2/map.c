@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* V4L2 formats, colour spaces and sizes in Pinhole's terms. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,15 +146,53 @@ void ph_v4l2_size_range(const struct ph_v4l2_format_desc *desc, struct ph_size_r
 		*r = (struct ph_size_range){0, 0, 0, 0, 1, 1};
 }
 
-int ph_v4l2_camera_id(const struct ph_v4l2_probe *probe, const char *pipeline, char *id,
-		      size_t size)
+static bool camera_id_taken(struct ph_context *ctx, const char *id)
+{
+	for (struct ph_list *l = ctx->cameras.next; l != &ctx->cameras; l = l->next)
+		if (!strcmp(ph_container_of(l, struct ph_camera, link)->id, id))
+			return true;
+	return false;
+}
+
+/* The node's name from sysfs ("Raw Capture 0"), spaces made dashes; else "videoN". */
+static void node_name(const struct ph_media_node *node, char *name, size_t size)
+{
+	const char *slash = strrchr(node->syspath, '/');
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(name, size, "%s", slash ? slash + 1 : node->devnode);
+	if (snprintf(path, sizeof(path), "%s/name", node->syspath) >= (int)sizeof(path))
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(name, (int)size, f)) {
+		name[strcspn(name, "\n")] = '\0';
+		for (char *c = name; *c; c++)
+			if (*c == ' ' || *c == ':' || *c == '/')
+				*c = '-';
+	}
+	fclose(f);
+}
+
+int ph_v4l2_camera_id(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
+		      const char *pipeline, char *id, size_t size)
 {
 	const char *where = probe->bus_info;
 	const char *slash = strrchr(probe->node->syspath, '/');
+	char name[64];
 
 	if (!*where) /* no bus info: the node's name in sysfs */
 		where = slash ? slash + 1 : probe->node->devnode;
-	return snprintf(id, size, "%s:%s", pipeline, where) >= (int)size ? -ENAMETOOLONG : 0;
+	if (snprintf(id, size, "%s:%s", pipeline, where) >= (int)size)
+		return -ENAMETOOLONG;
+	if (!camera_id_taken(ctx, id))
+		return 0;
+	node_name(probe->node, name, sizeof(name));
+	if (snprintf(id, size, "%s:%s:%s", pipeline, where, name) >= (int)size)
+		return -ENAMETOOLONG;
+	return camera_id_taken(ctx, id) ? -EEXIST : 0;
 }
 
 int ph_v4l2_copy_probe(const struct ph_v4l2_probe *probe, struct ph_v4l2_format_desc **formats,

@@ -33,9 +33,14 @@ struct ph_v4l2_probe {
 int ph_uvc_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe);
 int ph_simple_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe);
 
-/* The camera id of a node: "<pipeline>:<bus info>", readable and stable across boots. */
-int ph_v4l2_camera_id(const struct ph_v4l2_probe *probe, const char *pipeline, char *id,
-		      size_t size);
+/*
+ * The camera id of a node: "<pipeline>:<bus info>", readable and stable
+ * across boots. When a camera of @ctx already has that id (one device with
+ * several capture nodes on the same bus, as vimc or a SoC's ISP), the
+ * node's name is appended: "<pipeline>:<bus info>:<node name>".
+ */
+int ph_v4l2_camera_id(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
+		      const char *pipeline, char *id, size_t size);
 /* Copy the probe's formats and controls (deep) for a camera to keep. */
 int ph_v4l2_copy_probe(const struct ph_v4l2_probe *probe, struct ph_v4l2_format_desc **formats,
 		       unsigned *format_count, struct ph_v4l2_control **controls,
