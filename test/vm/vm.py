@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 META_PACKAGE = 'linux-image-amd64'
 # Modules loaded inside the VM; their dependencies come from their own
 # "depends=" fields, the information depmod writes into modules.dep.
-ROOT_MODULES = ['vivid', 'vgem']
+ROOT_MODULES = ['vivid', 'vgem', 'vimc']
 RESULT_RE = re.compile(r'@@VM-RESULT (\S+) (PASS|FAIL|SKIP) rc=(-?\d+) ms=(\d+)')
 
 
@@ -144,6 +144,37 @@ def install_modules(moddir, outdir, roots):
     return sorted(deps)
 
 
+def build_vimc(version, moddir, tmp):
+    """Builds vimc.ko into MODDIR: Debian's kernel leaves vimc out, but ships its
+    source (linux-source-X.Y) and the headers to build it against."""
+    series = '.'.join(version.split('.')[:2])
+    abi = version[:version.rindex('-')]  # 6.1.0-56-amd64 -> 6.1.0-56
+    log('building vimc from linux-source-%s' % series)
+    pkgs = ['linux-source-' + series, 'linux-headers-' + version,
+            'linux-headers-%s-common' % abi, 'linux-kbuild-' + series]
+    run(['apt-get', 'download'] + pkgs, cwd=tmp, stdout=subprocess.DEVNULL)
+    root = os.path.join(tmp, 'src-root')
+    for deb in glob.glob(os.path.join(tmp, 'linux-[shk]*.deb')):
+        run(['dpkg', '-x', deb, root])
+    src = os.path.join(root, 'usr', 'src')
+    headers = os.path.join(src, 'linux-headers-' + version)
+    # The headers include their common half by absolute path: point it here.
+    mk = os.path.join(headers, 'Makefile')
+    with open(mk) as f:
+        text = f.read()
+    with open(mk, 'w') as f:
+        f.write(text.replace('/usr/src/', src + '/'))
+    tarball = glob.glob(os.path.join(src, 'linux-source-*.tar.xz'))[0]
+    top = os.path.basename(tarball)[:-len('.tar.xz')]
+    run(['tar', 'xJf', tarball, '-C', tmp, top + '/drivers/media/test-drivers/vimc'])
+    vimc = os.path.join(tmp, top, 'drivers', 'media', 'test-drivers', 'vimc')
+    run(['make', '-s', '-C', headers, 'M=' + vimc, 'CONFIG_VIDEO_VIMC=m', 'modules'],
+        stdout=subprocess.DEVNULL)
+    dest = os.path.join(moddir, 'kernel', 'drivers', 'media', 'test-drivers', 'vimc')
+    os.makedirs(dest, exist_ok=True)
+    shutil.copy(os.path.join(vimc, 'vimc.ko'), dest)
+
+
 def download_kernel(pkg, cache, kdir):
     """apt-get download + dpkg -x of PKG into a temporary directory; keeps vmlinuz and the modules."""
     log('fetching %s (apt-get download)' % pkg)
@@ -162,6 +193,7 @@ def download_kernel(pkg, cache, kdir):
         shutil.rmtree(staging, ignore_errors=True)
         os.makedirs(staging)
         shutil.copy(vmlinuz, os.path.join(staging, 'vmlinuz'))
+        build_vimc(version, moddir, tmp)
         names = install_modules(moddir, os.path.join(staging, 'modules'), ROOT_MODULES)
         with open(os.path.join(staging, 'version'), 'w') as f:
             f.write(version + '\n')
@@ -170,13 +202,23 @@ def download_kernel(pkg, cache, kdir):
         os.rename(staging, kdir)
 
 
+def ready_with(kdir, modules):
+    """True if KDIR holds a finished unpack with every one of MODULES."""
+    try:
+        with open(os.path.join(kdir, 'ready')) as f:
+            have = set(f.read().split())
+    except OSError:
+        return False
+    return all(m.replace('-', '_') in have for m in modules)
+
+
 def fetch_kernel(cache):
     """Downloads and unpacks the current Debian kernel once; returns (vmlinuz, version, moddir)."""
     os.makedirs(cache, exist_ok=True)
     cached = sorted(glob.glob(os.path.join(cache, 'linux-image-*', 'ready')))
     pkg = kernel_package()
     kdir = os.path.join(cache, pkg) if pkg else None
-    if kdir and not os.path.exists(os.path.join(kdir, 'ready')):
+    if kdir and not ready_with(kdir, ROOT_MODULES):
         try:
             download_kernel(pkg, cache, kdir)
         except (OSError, subprocess.CalledProcessError, RuntimeError) as err:
