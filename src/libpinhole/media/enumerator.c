@@ -104,6 +104,23 @@ static int read_uevent_file(const char *path, uint32_t *major, uint32_t *minor, 
 	return 0;
 }
 
+int ph_media_node_path(uint32_t major, uint32_t minor, char *path, size_t size)
+{
+	char uevent[64], devname[256];
+	uint32_t maj, min;
+	int ret;
+
+	snprintf(uevent, sizeof(uevent), "/sys/dev/char/%u:%u/uevent", major, minor);
+	ret = read_uevent_file(uevent, &maj, &min, devname, sizeof(devname));
+	if (ret < 0)
+		return ret;
+	if (maj != major || min != minor)
+		return -ENODEV;
+	if (snprintf(path, size, "/dev/%s", devname) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 int ph_media_enumerate_sysfs(const char *sysfs, const char *dev, struct ph_media_node **nodes,
 			     unsigned *count)
 {

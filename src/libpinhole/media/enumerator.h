@@ -12,6 +12,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ph_context;
@@ -30,6 +31,9 @@ int ph_media_enumerate(struct ph_context *ctx, struct ph_media_node **nodes, uns
 /* The sysfs way, below @sysfs (normally "/sys"), with nodes in @dev (normally "/dev"). */
 int ph_media_enumerate_sysfs(const char *sysfs, const char *dev, struct ph_media_node **nodes,
 			     unsigned *count);
+
+/* The /dev path of character device @major:@minor (a sub-device's node), from sysfs. */
+int ph_media_node_path(uint32_t major, uint32_t minor, char *path, size_t size);
 
 /* Hotplug of video nodes: @added true for add, false for remove. */
 typedef void (*ph_media_hotplug_func)(void *data, bool added, const struct ph_media_node *node);

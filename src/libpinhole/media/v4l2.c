@@ -174,6 +174,31 @@ int ph_v4l2_enum_formats(struct ph_v4l2_device *dev, struct ph_v4l2_format_desc 
 	return 0;
 }
 
+int ph_v4l2_formats_of_code(struct ph_v4l2_device *dev, uint32_t code, uint32_t **fourccs,
+			    unsigned *count)
+{
+	struct v4l2_fmtdesc fd = {.type = dev->type, .mbus_code = code};
+	uint32_t *list = NULL;
+	unsigned n = 0;
+
+	for (fd.index = 0; fd.index < 256; fd.index++) {
+		uint32_t *grown;
+
+		if (ph_v4l2_ioctl(dev->fd, VIDIOC_ENUM_FMT, &fd) < 0)
+			break;
+		grown = realloc(list, (n + 1) * sizeof(*list));
+		if (!grown) {
+			free(list);
+			return -ENOMEM;
+		}
+		list = grown;
+		list[n++] = fd.pixelformat;
+	}
+	*fourccs = list;
+	*count = n;
+	return 0;
+}
+
 void ph_v4l2_free_formats(struct ph_v4l2_format_desc *formats, unsigned count)
 {
 	for (unsigned i = 0; formats && i < count; i++)

@@ -67,6 +67,13 @@ int ph_v4l2_enum_formats(struct ph_v4l2_device *dev, struct ph_v4l2_format_desc 
 			 unsigned *count);
 void ph_v4l2_free_formats(struct ph_v4l2_format_desc *formats, unsigned count);
 
+/*
+ * The pixel formats a media-controller-centric node (V4L2_CAP_IO_MC) makes
+ * from media-bus @code arriving at its input (ENUM_FMT with mbus_code); free *fourccs.
+ */
+int ph_v4l2_formats_of_code(struct ph_v4l2_device *dev, uint32_t code, uint32_t **fourccs,
+			    unsigned *count);
+
 /* TRY_FMT (@set false) or S_FMT: @pix in, adjusted by the driver out. */
 int ph_v4l2_set_format(struct ph_v4l2_device *dev, struct ph_v4l2_pix *pix, bool set);
 int ph_v4l2_get_format(struct ph_v4l2_device *dev, struct ph_v4l2_pix *pix);

@@ -141,9 +141,9 @@ static void print_role(struct ph_context *ctx, struct ph_camera *camera, enum ph
 	struct ph_config *config;
 	unsigned count;
 
-	/* A refused role is an answer here, not a problem worth a warning. */
+	/* A refused role is an answer here, not an error: below ERROR nothing is logged. */
 	if (priority < PH_LOG_DEBUG)
-		ph_context_set_log_priority(ctx, PH_LOG_ERROR);
+		ph_context_set_log_priority(ctx, PH_LOG_ERROR - 1);
 	config = ph_camera_generate_config(camera, &role, 1);
 	ph_context_set_log_priority(ctx, priority);
 

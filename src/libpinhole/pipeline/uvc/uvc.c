@@ -35,6 +35,11 @@ struct uvc_camera {
 	struct ph_v4l2_queue queue;
 	/* The media device, for requests: per-frame controls (NULL without). */
 	struct ph_media_device *media;
+	/* A media-controller-centric node: its sub-device route (open while
+	 * acquired) and the formats it delivers through it. */
+	struct ph_v4l2_route_mode modes[PH_V4L2_ROUTE_MAX_MODES];
+	unsigned mode_count;
+	struct ph_v4l2_route route;
 	uint32_t major, minor;
 	char bus_info[64];
 	/* With requests, the control values each slot's frame is taken with. */
@@ -69,6 +74,32 @@ static const struct ph_v4l2_format_desc *mjpeg_desc(const struct uvc_camera *uc)
 }
 
 /* A processed format the device gives directly (not raw sensor data). */
+/* Where the camera's controls are: the sensor sub-device of a route, else the node. */
+static int control_fd(const struct uvc_camera *uc)
+{
+	return uc->mode_count ? ph_v4l2_route_sensor(&uc->route)->fd : uc->dev->fd;
+}
+
+/* Set the route's formats for @fourcc at @w x @h; a no-op without a route. */
+static int configure_route(struct uvc_camera *uc, uint32_t fourcc, uint32_t w, uint32_t h)
+{
+	uint32_t rw = w, rh = h;
+	int ret;
+
+	for (unsigned m = 0; m < uc->mode_count; m++) {
+		if (uc->modes[m].fourcc != fourcc)
+			continue;
+		ret = ph_v4l2_route_configure(&uc->route, &uc->modes[m], &rw, &rh);
+		if (ret == 0 && (rw != w || rh != h)) {
+			ph_err(uc->camera->ctx, "%s: the sub-devices make %ux%u, not %ux%u\n",
+			       uc->camera->id, rw, rh, w, h);
+			ret = -EINVAL;
+		}
+		return ret;
+	}
+	return uc->mode_count ? -EINVAL : 0;
+}
+
 static bool native_processed(uint32_t v4l2)
 {
 	uint32_t f = ph_v4l2_format_to_ph(v4l2);
@@ -384,8 +415,10 @@ static int configure_isp(struct uvc_camera *uc)
 {
 	const struct ph_simple_mode *m = &uc->validated_mode;
 	struct ph_v4l2_pix pix = {.fourcc = m->fourcc, .width = m->width, .height = m->height};
-	int ret = ph_v4l2_set_format(uc->dev, &pix, true);
+	int ret = configure_route(uc, m->fourcc, m->width, m->height);
 
+	if (ret == 0)
+		ret = ph_v4l2_set_format(uc->dev, &pix, true);
 	if (ret < 0)
 		return ret;
 	if (pix.fourcc != m->fourcc || pix.width != m->width || pix.height != m->height ||
@@ -424,7 +457,9 @@ static int uvc_configure(struct ph_camera *cam)
 				   .width = w,
 				   .height = h,
 				   .bytesperline = uc->decode ? 0 : sc->stride};
-	ret = ph_v4l2_set_format(uc->dev, &pix, true);
+	ret = configure_route(uc, uc->device_fourcc, w, h);
+	if (ret == 0)
+		ret = ph_v4l2_set_format(uc->dev, &pix, true);
 	if (ret < 0)
 		return ret;
 	if (pix.fourcc != uc->device_fourcc || pix.width != w || pix.height != h) {
@@ -559,7 +594,7 @@ static void on_frame(void *data, unsigned slot, const struct ph_v4l2_buffer *b)
 		return;
 	if (uc->isp_mode) {
 		ph_v4l2_queue_cpu_access(&uc->queue, slot, true);
-		ph_simple_isp_frame(uc->isp, uc->dev->fd, req, uc->queue.slots[slot].map, b);
+		ph_simple_isp_frame(uc->isp, control_fd(uc), req, uc->queue.slots[slot].map, b);
 		ph_v4l2_queue_cpu_access(&uc->queue, slot, false);
 		ret = feed_decoder(uc);
 		if (ret < 0)
@@ -638,12 +673,13 @@ static int uvc_start(struct ph_camera *cam, const struct ph_control_list *contro
 	uc->last_timestamp_ns = 0;
 	ret = set_frame_rate(uc, controls);
 	if (ret == 0 && uc->isp_mode)
-		ret = ph_simple_isp_start(uc->isp, uc->dev->fd, controls, uc->interval_us);
+		ret = ph_simple_isp_start(uc->isp, control_fd(uc), controls, uc->interval_us);
 	else if (ret == 0)
-		ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, controls, -1);
+		ret = ph_v4l2_ctrls_apply(&uc->ctrls, control_fd(uc), controls, -1);
 	if (ret == 0 && !uc->decode && !uc->isp_mode)
 		ret = ph_v4l2_queue_prepare(&uc->queue, cam->streams[0]);
-	if (ret == 0 && !uc->decode && !uc->isp_mode)
+	/* Requests carry the node's controls; a route's controls are on the sensor. */
+	if (ret == 0 && !uc->decode && !uc->isp_mode && !uc->mode_count)
 		ph_v4l2_queue_use_requests(&uc->queue, uc->media);
 	if (ret == 0)
 		ret = ph_v4l2_queue_start(&uc->queue);
@@ -673,7 +709,7 @@ static int uvc_queue_request(struct ph_camera *cam, struct ph_request *req)
 	 * On the ISP path the IPA takes the controls with the frame; with media
 	 * requests they go in the buffer's request and apply to that frame. */
 	if (!uc->isp_mode && !uc->queue.use_requests) {
-		ret = ph_v4l2_ctrls_apply(&uc->ctrls, uc->dev->fd, req->controls, -1);
+		ret = ph_v4l2_ctrls_apply(&uc->ctrls, control_fd(uc), req->controls, -1);
 		if (ret < 0)
 			return ret;
 	}
@@ -690,6 +726,8 @@ static int uvc_queue_request(struct ph_camera *cam, struct ph_request *req)
 	return 0;
 }
 
+static void uvc_release(struct ph_camera *cam);
+
 static int uvc_acquire(struct ph_camera *cam)
 {
 	struct uvc_camera *uc = cam->priv;
@@ -705,11 +743,19 @@ static int uvc_acquire(struct ph_camera *cam)
 		uc->dev = NULL;
 		return ret;
 	}
-	ph_v4l2_ctrls_read(&uc->ctrls, uc->dev->fd);
-	/* Optional: the media device, for per-frame controls through requests. */
+	/* The media device: for requests (optional), for the route (needed). */
 	uc->media = ph_media_device_of_node(cam->ctx, uc->bus_info, uc->major, uc->minor);
 	if (uc->media)
 		ph_dbg(cam->ctx, "%s: media device %s\n", cam->id, uc->media->info.model);
+	ret = uc->mode_count && !uc->media ? -ENODEV : 0;
+	if (ret == 0 && uc->mode_count)
+		ret = ph_v4l2_route_open(cam->ctx, uc->media, uc->major, uc->minor, &uc->route);
+	if (ret < 0) {
+		ph_err(cam->ctx, "%s: cannot open its sub-devices: %s\n", cam->id, strerror(-ret));
+		uvc_release(cam);
+		return ret;
+	}
+	ph_v4l2_ctrls_read(&uc->ctrls, control_fd(uc));
 	return 0;
 }
 
@@ -722,6 +768,7 @@ static void uvc_release(struct ph_camera *cam)
 	uc->queue.dev = NULL;
 	ph_v4l2_close(uc->dev);
 	uc->dev = NULL;
+	ph_v4l2_route_close(&uc->route);
 	ph_media_device_close(uc->media);
 	uc->media = NULL;
 }
@@ -852,6 +899,8 @@ static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 		uc->major = probe->node->major;
 		uc->minor = probe->node->minor;
 		snprintf(uc->bus_info, sizeof(uc->bus_info), "%s", probe->bus_info);
+		memcpy(uc->modes, probe->modes, sizeof(uc->modes));
+		uc->mode_count = probe->mode_count;
 	}
 	if (!uc || !(uc->devnode = strdup(probe->node->devnode)) ||
 	    ph_v4l2_copy_probe(probe, &uc->formats, &uc->format_count, &uc->controls,
@@ -879,7 +928,9 @@ static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 	uc->camera = ph_camera_new(ctx, raw_sensor ? &ph_simple_ops : &ph_uvc_ops, id, uc);
 	if (uc->camera && raw_sensor)
 		uc->isp = ph_simple_isp_new(uc->camera, &uc->ctrls,
-					    probe->card[0] ? probe->card : probe->driver);
+					    probe->sensor[0] ? probe->sensor
+					    : probe->card[0] ? probe->card
+							     : probe->driver);
 	if (uc->camera && raw_sensor && !uc->isp) {
 		ph_camera_unref(uc->camera);
 		return -ENOMEM;

@@ -187,7 +187,8 @@ int ph_v4l2_camera_id(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 		where = slash ? slash + 1 : probe->node->devnode;
 	if (snprintf(id, size, "%s:%s", pipeline, where) >= (int)size)
 		return -ENAMETOOLONG;
-	if (!camera_id_taken(ctx, id))
+	/* Nodes of a media-controller-centric device always carry their name. */
+	if (!probe->mode_count && !camera_id_taken(ctx, id))
 		return 0;
 	node_name(probe->node, name, sizeof(name));
 	if (snprintf(id, size, "%s:%s:%s", pipeline, where, name) >= (int)size)

@@ -5,6 +5,7 @@
  * controls; no stream is opened) and offered to the pipelines.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,63 @@ static bool node_known(struct ph_context *ctx, const char *devnode)
 	return false;
 }
 
+/* Keep only the formats some route mode delivers. */
+static void keep_route_formats(struct ph_v4l2_probe *probe)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < probe->format_count; i++) {
+		bool reachable = false;
+
+		for (unsigned m = 0; m < probe->mode_count; m++)
+			reachable |= probe->modes[m].fourcc == probe->formats[i].fourcc;
+		if (reachable)
+			probe->formats[kept++] = probe->formats[i];
+		else
+			free(probe->formats[i].sizes);
+	}
+	probe->format_count = kept;
+}
+
+/*
+ * A node that leaves its sub-devices to userspace (V4L2_CAP_IO_MC): find
+ * what the chain feeding it can deliver, and take the sensor's controls.
+ * A node without such a chain is probed like any other.
+ */
+static int probe_route(struct ph_context *ctx, struct ph_v4l2_probe *probe)
+{
+	struct ph_media_device *md;
+	struct ph_v4l2_route route;
+	int ret;
+
+	if (!(probe->dev->device_caps & V4L2_CAP_IO_MC))
+		return 0;
+	md = ph_media_device_of_node(ctx, probe->bus_info, probe->node->major, probe->node->minor);
+	if (!md)
+		return 0;
+	ret = ph_v4l2_route_open(ctx, md, probe->node->major, probe->node->minor, &route);
+	if (ret < 0) {
+		ph_dbg(ctx, "%s: no sub-device route: %s\n", probe->node->devnode, strerror(-ret));
+		ph_media_device_close(md);
+		return ret == -ENOMEM ? ret : 0;
+	}
+	ret = ph_v4l2_route_probe_modes(&route, probe->dev, probe->modes, &probe->mode_count);
+	if (ret == 0 && probe->mode_count) {
+		free(probe->controls);
+		probe->controls = NULL;
+		probe->control_count = 0;
+		ret = ph_v4l2_query_controls(ph_v4l2_route_sensor(&route)->fd, &probe->controls,
+					     &probe->control_count);
+		snprintf(probe->sensor, sizeof(probe->sensor), "%s", route.hops[0].name);
+		keep_route_formats(probe);
+		ph_dbg(ctx, "%s: %u formats through %u sub-devices from %s\n", probe->node->devnode,
+		       probe->mode_count, route.hop_count, probe->sensor);
+	}
+	ph_v4l2_route_close(&route);
+	ph_media_device_close(md);
+	return ret;
+}
+
 static void probe_node(struct ph_context *ctx, const struct ph_media_node *node)
 {
 	struct ph_v4l2_probe probe = {.node = node};
@@ -63,6 +121,8 @@ static void probe_node(struct ph_context *ctx, const struct ph_media_node *node)
 	ret = ph_v4l2_enum_formats(probe.dev, &probe.formats, &probe.format_count);
 	if (ret == 0)
 		ret = ph_v4l2_query_controls(probe.dev->fd, &probe.controls, &probe.control_count);
+	if (ret == 0)
+		ret = probe_route(ctx, &probe);
 	if (ret < 0) {
 		ph_warn(ctx, "%s: cannot probe: %s\n", node->devnode, strerror(-ret));
 		goto out;

@@ -15,6 +15,7 @@
 #include "media/enumerator.h"
 #include "media/media-device.h"
 #include "media/v4l2.h"
+#include "pipeline/v4l2/route.h"
 
 #define PH_V4L2_MAX_SLOTS 32
 
@@ -27,6 +28,12 @@ struct ph_v4l2_probe {
 	struct ph_v4l2_control *controls;
 	unsigned control_count;
 	char driver[32], card[64], bus_info[64];
+	/* A media-controller-centric node: the sub-device chain feeding it, what
+	 * it can deliver through it (formats are filtered to these) and the
+	 * sensor's name; controls are the sensor's. mode_count 0 otherwise. */
+	struct ph_v4l2_route_mode modes[PH_V4L2_ROUTE_MAX_MODES];
+	unsigned mode_count;
+	char sensor[64];
 };
 
 /* Pipelines: create a camera for the probed node if it suits them. @return 1 if created. */
@@ -37,7 +44,8 @@ int ph_simple_probe(struct ph_context *ctx, const struct ph_v4l2_probe *probe);
  * The camera id of a node: "<pipeline>:<bus info>", readable and stable
  * across boots. When a camera of @ctx already has that id (one device with
  * several capture nodes on the same bus, as vimc or a SoC's ISP), the
- * node's name is appended: "<pipeline>:<bus info>:<node name>".
+ * node's name is appended: "<pipeline>:<bus info>:<node name>", as it
+ * always is for a node fed by sub-devices (one media device, many nodes).
  */
 int ph_v4l2_camera_id(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 		      const char *pipeline, char *id, size_t size);
