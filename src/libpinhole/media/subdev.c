@@ -68,53 +68,18 @@ int ph_v4l2_subdev_set_format(struct ph_v4l2_subdev *sd, uint32_t pad,
 int ph_v4l2_subdev_enum_codes(struct ph_v4l2_subdev *sd, uint32_t pad, uint32_t **codes,
 			      unsigned *count)
 {
-	uint32_t *list = NULL;
-	unsigned n = 0;
-
+	*codes = NULL;
+	*count = 0;
 	for (uint32_t index = 0; index < MAX_CODES; index++) {
 		struct v4l2_subdev_mbus_code_enum e = {
 			.pad = pad, .index = index, .which = V4L2_SUBDEV_FORMAT_ACTIVE};
-		uint32_t *grown;
 
 		if (ph_v4l2_ioctl(sd->fd, VIDIOC_SUBDEV_ENUM_MBUS_CODE, &e) < 0)
 			break;
-		grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			free(list);
+		if (ph_v4l2_append_u32(codes, count, e.code) < 0) {
+			free(*codes);
 			return -ENOMEM;
 		}
-		list = grown;
-		list[n++] = e.code;
 	}
-	*codes = list;
-	*count = n;
 	return 0;
-}
-
-int ph_v4l2_subdev_size_range(struct ph_v4l2_subdev *sd, uint32_t pad, uint32_t code,
-			      struct v4l2_subdev_frame_size_enum *range)
-{
-	bool any = false;
-
-	*range = (struct v4l2_subdev_frame_size_enum){.min_width = UINT32_MAX,
-						      .min_height = UINT32_MAX};
-	for (uint32_t index = 0; index < MAX_CODES; index++) {
-		struct v4l2_subdev_frame_size_enum e = {.index = index,
-							.pad = pad,
-							.code = code,
-							.which = V4L2_SUBDEV_FORMAT_ACTIVE};
-
-		if (ph_v4l2_ioctl(sd->fd, VIDIOC_SUBDEV_ENUM_FRAME_SIZE, &e) < 0)
-			break;
-		any = true;
-		range->min_width = e.min_width < range->min_width ? e.min_width : range->min_width;
-		range->min_height =
-			e.min_height < range->min_height ? e.min_height : range->min_height;
-		range->max_width = e.max_width > range->max_width ? e.max_width : range->max_width;
-		range->max_height =
-			e.max_height > range->max_height ? e.max_height : range->max_height;
-	}
-	range->pad = pad;
-	range->code = code;
-	return any ? 0 : -EINVAL;
 }

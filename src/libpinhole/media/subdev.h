@@ -33,6 +33,3 @@ int ph_v4l2_subdev_set_format(struct ph_v4l2_subdev *sd, uint32_t pad,
 /* The media-bus codes @pad offers (ENUM_MBUS_CODE), in the driver's order; free *codes. */
 int ph_v4l2_subdev_enum_codes(struct ph_v4l2_subdev *sd, uint32_t pad, uint32_t **codes,
 			      unsigned *count);
-/* Smallest and largest frame size of @code on @pad (ENUM_FRAME_SIZE over every index). */
-int ph_v4l2_subdev_size_range(struct ph_v4l2_subdev *sd, uint32_t pad, uint32_t code,
-			      struct v4l2_subdev_frame_size_enum *range);

@@ -174,28 +174,32 @@ int ph_v4l2_enum_formats(struct ph_v4l2_device *dev, struct ph_v4l2_format_desc 
 	return 0;
 }
 
+int ph_v4l2_append_u32(uint32_t **list, unsigned *count, uint32_t value)
+{
+	uint32_t *grown = realloc(*list, (*count + 1) * sizeof(**list));
+
+	if (!grown)
+		return -ENOMEM;
+	grown[(*count)++] = value;
+	*list = grown;
+	return 0;
+}
+
 int ph_v4l2_formats_of_code(struct ph_v4l2_device *dev, uint32_t code, uint32_t **fourccs,
 			    unsigned *count)
 {
 	struct v4l2_fmtdesc fd = {.type = dev->type, .mbus_code = code};
-	uint32_t *list = NULL;
-	unsigned n = 0;
 
+	*fourccs = NULL;
+	*count = 0;
 	for (fd.index = 0; fd.index < 256; fd.index++) {
-		uint32_t *grown;
-
 		if (ph_v4l2_ioctl(dev->fd, VIDIOC_ENUM_FMT, &fd) < 0)
 			break;
-		grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			free(list);
+		if (ph_v4l2_append_u32(fourccs, count, fd.pixelformat) < 0) {
+			free(*fourccs);
 			return -ENOMEM;
 		}
-		list = grown;
-		list[n++] = fd.pixelformat;
 	}
-	*fourccs = list;
-	*count = n;
 	return 0;
 }
 

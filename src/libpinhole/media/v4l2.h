@@ -126,5 +126,7 @@ int ph_v4l2_set_controls(int fd, const uint32_t *ids, const int64_t *values, uns
 			 int request_fd);
 /* G_EXT_CTRLS of one control of type @type (V4L2_CTRL_TYPE_*). */
 int ph_v4l2_get_control(int fd, uint32_t id, uint32_t type, int64_t *value);
+/* Append @value to the array *@list of *@count (realloc); -ENOMEM leaves both as they were. */
+int ph_v4l2_append_u32(uint32_t **list, unsigned *count, uint32_t value);
 /* ioctl retried on EINTR: 0 or -errno. */
 int ph_v4l2_ioctl(int fd, unsigned long request, void *arg);
