@@ -33,6 +33,13 @@ GST_DEBUG_CATEGORY_STATIC(pinholesrc_debug);
 
 /* Buffers beyond what the camera needs queued, for downstream to hold. */
 #define EXTRA_BUFFERS 2
+/*
+ * Requests the camera keeps queued in zero-copy mode: when downstream holds
+ * so many frames that fewer would remain, the next frames are copied and
+ * their requests go straight back, so the camera never starves (as
+ * v4l2src's copy threshold does).
+ */
+#define MIN_QUEUED 2
 
 enum {
 	PROP_0,
@@ -844,6 +851,14 @@ static GstBuffer *copy_frame(GstPinholeSrc *self, struct ph_buffer *pbuf)
 	return out;
 }
 
+/* With the request being handed out, would fewer than MIN_QUEUED stay with the camera? */
+static gboolean low_on_requests(GstPinholeSrc *self)
+{
+	guint away = ph_gst_pool_outstanding(self->pool) + g_queue_get_length(&self->done) + 1;
+
+	return away + MIN_QUEUED > self->n_requests;
+}
+
 static GstFlowReturn make_buffer(GstPinholeSrc *self, struct ph_request *req, GstBuffer **out)
 {
 	guint index = (guint)ph_request_get_cookie(req);
@@ -858,7 +873,7 @@ static GstFlowReturn make_buffer(GstPinholeSrc *self, struct ph_request *req, Gs
 	if (ph_control_list_get_int64(md, PH_CONTROL_FRAME_DURATION, &duration_us) < 0)
 		duration_us = self->frame_duration_us;
 
-	if (self->copy) {
+	if (self->copy || low_on_requests(self)) {
 		buffer = copy_frame(self, pbuf);
 		queue_request(self, index); /* the camera can have it back at once */
 	} else {

@@ -279,6 +279,57 @@ GST_START_TEST(test_zero_copy)
 }
 GST_END_TEST;
 
+/*
+ * Downstream holding every frame (a sink that does not release them yet)
+ * must not starve the camera: once only a few requests would stay queued,
+ * frames come as copies and the stream goes on.
+ */
+GST_START_TEST(test_downstream_holds_frames)
+{
+	enum {
+		HELD = 40
+	};
+	GstSample *held[HELD];
+	GstElement *pipeline;
+	guint zero_copy = 0, copies = 0;
+
+	virtual_camera("frame-rate=60");
+	pipeline = pipeline_new(
+		"pinholesrc ! video/x-raw,format=NV12,width=320,height=240 ! appsink name=sink");
+	set_state(pipeline, GST_STATE_PLAYING);
+	for (guint i = 0; i < HELD; i++) {
+		GstBuffer *buffer;
+
+		held[i] = pull(pipeline);
+		buffer = gst_sample_get_buffer(held[i]);
+		if (gst_is_fd_memory(gst_buffer_peek_memory(buffer, 0)))
+			zero_copy++;
+		else
+			copies++;
+		/* A copy is only made once the zero-copy frames are used up. */
+		fail_if(copies && gst_is_fd_memory(gst_buffer_peek_memory(buffer, 0)),
+			"frame %u is zero copy after a copy", i);
+	}
+	fail_unless(zero_copy > 0 && copies > 0, "%u zero-copy frames, %u copies", zero_copy,
+		    copies);
+	for (guint i = 0; i < HELD; i++)
+		gst_sample_unref(held[i]);
+	/* Released: zero copy again. */
+	for (guint i = 0; i < 3 * HELD; i++) {
+		GstSample *sample = pull(pipeline);
+		gboolean fd =
+			gst_is_fd_memory(gst_buffer_peek_memory(gst_sample_get_buffer(sample), 0));
+
+		gst_sample_unref(sample);
+		if (fd)
+			break;
+		fail_if(i + 1 == 3 * HELD, "no zero-copy frame after the release");
+	}
+	set_state(pipeline, GST_STATE_NULL);
+	gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
 /* ---- controls ---- */
 
 static void last_frame_controls(GstElement *pipeline, guint frames, gint *exposure, gdouble *gain,
@@ -561,6 +612,7 @@ static Suite *pinholesrc_suite(void)
 	tcase_add_test(tc, test_formats);
 	tcase_add_test(tc, test_zero_copy);
 	tcase_add_test(tc, test_copy_fallback);
+	tcase_add_test(tc, test_downstream_holds_frames);
 	tcase_add_test(tc, test_controls);
 	tcase_add_test(tc, test_timestamps);
 	tcase_add_test(tc, test_state_changes);
