@@ -104,3 +104,75 @@ void ph_soft_isp_finish_buffer(struct ph_buffer *buf, uint32_t sequence, uint64_
 	for (unsigned p = 0; p < buf->plane_count; p++)
 		buf->bytes_used[p] = ret < 0 ? 0 : buf->planes[p].length;
 }
+
+static enum ph_colorspace stream_colorspace(const struct ph_stream_config *sc)
+{
+	const struct ph_format_info *info = ph_format_get_info(sc->pixel_format);
+
+	if (sc->role == PH_ROLE_RAW)
+		return PH_COLORSPACE_RAW;
+	if (!info || info->hsub != 2) /* RGB */
+		return PH_COLORSPACE_SRGB;
+	if (sc->colorspace >= PH_COLORSPACE_JPEG && sc->colorspace <= PH_COLORSPACE_REC709)
+		return sc->colorspace;
+	return sc->role == PH_ROLE_STILL ? PH_COLORSPACE_JPEG : PH_COLORSPACE_REC709;
+}
+
+bool ph_soft_isp_fit_stream(struct ph_config *config, unsigned i, uint32_t mw, uint32_t mh,
+			    uint32_t stride_align, uint32_t default_buffers)
+{
+	struct ph_stream_config *sc = ph_config_stream_at(config, i);
+	struct ph_plane_layout planes[PH_MAX_PLANES];
+	uint32_t w = sc->width, h = sc->height, stride;
+	bool halves = !(mw / 2 % 2) && !(mh / 2 % 2) && mw / 2 >= 64 && mh / 2 >= 64;
+	enum ph_colorspace cs = stream_colorspace(sc);
+	unsigned plane_count;
+
+	if (!(w == mw && h == mh) &&
+	    !(sc->role != PH_ROLE_RAW && halves && w == mw / 2 && h == mh / 2)) {
+		bool half = sc->role != PH_ROLE_RAW && halves && w * 4 <= mw * 3;
+
+		w = half ? mw / 2 : mw;
+		h = half ? mh / 2 : mh;
+	}
+	if (w != sc->width || h != sc->height) {
+		ph_config_message(config,
+				  "stream %u: size %ux%u adjusted to %ux%u (sensor mode "
+				  "%ux%u; processed streams are the mode or half of it)",
+				  i, sc->width, sc->height, w, h, mw, mh);
+		sc->width = w;
+		sc->height = h;
+		sc->adjusted |= PH_ADJUSTED_SIZE;
+	}
+	if (sc->colorspace && cs != sc->colorspace) {
+		ph_config_message(config, "stream %u: colour space %s adjusted to %s", i,
+				  ph_colorspace_name(sc->colorspace)
+					  ? ph_colorspace_name(sc->colorspace)
+					  : "(invalid)",
+				  ph_colorspace_name(cs));
+		sc->adjusted |= PH_ADJUSTED_COLORSPACE;
+	}
+	sc->colorspace = cs;
+	if (sc->buffer_count < 1 || sc->buffer_count > 16) {
+		uint32_t c = sc->buffer_count < 1 ? default_buffers : 16;
+
+		ph_config_message(config, "stream %u: buffer count %u adjusted to %u", i,
+				  sc->buffer_count, c);
+		sc->buffer_count = c;
+		sc->adjusted |= PH_ADJUSTED_BUFFER_COUNT;
+	}
+	stride = ph_format_min_stride(sc->pixel_format, sc->width);
+	stride = (stride + stride_align - 1) / stride_align * stride_align;
+	if (sc->stride && sc->stride != stride) {
+		ph_config_message(config, "stream %u: stride %u adjusted to %u", i, sc->stride,
+				  stride);
+		sc->adjusted |= PH_ADJUSTED_STRIDE;
+	}
+	sc->stride = stride;
+	if (ph_format_layout(sc->pixel_format, sc->width, sc->height, stride, planes, &plane_count,
+			     &sc->frame_size) < 0) {
+		ph_config_message(config, "stream %u: cannot lay out the format", i);
+		return false;
+	}
+	return true;
+}

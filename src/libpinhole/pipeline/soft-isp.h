@@ -38,6 +38,21 @@ extern const uint32_t ph_soft_isp_formats[];
 extern const unsigned ph_soft_isp_format_count;
 bool ph_soft_isp_writes(uint32_t fourcc);
 
+/*
+ * What validating stream @i of @config means on every software-ISP camera,
+ * once the pipeline has chosen its format and the sensor mode @mode_w x
+ * @mode_h: a processed stream is the mode or its 2x2-binned half (the
+ * nearer; the half only when even and at least 64x64), its colour space is
+ * sRGB for RGB and what was asked for YUV (else JPEG for stills, Rec.709
+ * otherwise), 1 to 16 buffers (@default_buffers if none asked), rows aligned
+ * to @stride_align bytes. Adjustments are
+ * recorded in the stream and the config's message. A raw stream is the
+ * mode. @return false if the
+ * format cannot be laid out.
+ */
+bool ph_soft_isp_fit_stream(struct ph_config *config, unsigned i, uint32_t mode_w, uint32_t mode_h,
+			    uint32_t stride_align, uint32_t default_buffers);
+
 /* The ISP parameters of a frame from the IPA's (demosaic left as it is). */
 void ph_soft_isp_params_from_ipa(struct ph_isp_params *out, const struct ph_ipa_isp_params *in);
 /* The ISP's statistics in the module ABI's layout; @full_scale: white - black, 16-bit scale. */

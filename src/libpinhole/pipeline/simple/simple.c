@@ -130,19 +130,6 @@ int ph_simple_add_formats(const struct ph_v4l2_format_desc *formats, unsigned co
 	return 0;
 }
 
-static enum ph_colorspace isp_colorspace(const struct ph_stream_config *sc)
-{
-	const struct ph_format_info *info = ph_format_get_info(sc->pixel_format);
-
-	if (sc->role == PH_ROLE_RAW)
-		return PH_COLORSPACE_RAW;
-	if (!info || info->hsub != 2)
-		return PH_COLORSPACE_SRGB;
-	if (sc->colorspace >= PH_COLORSPACE_JPEG && sc->colorspace <= PH_COLORSPACE_REC709)
-		return sc->colorspace;
-	return sc->role == PH_ROLE_STILL ? PH_COLORSPACE_JPEG : PH_COLORSPACE_REC709;
-}
-
 enum ph_config_status ph_simple_validate(struct ph_camera *cam,
 					 const struct ph_v4l2_format_desc *formats, unsigned count,
 					 struct ph_config *config, struct ph_simple_mode *mode)
@@ -226,10 +213,6 @@ enum ph_config_status ph_simple_validate(struct ph_camera *cam,
 	for (unsigned i = 0; i < n; i++) {
 		struct ph_stream_config *sc = ph_config_stream_at(config, i);
 		bool is_raw = sc->role == PH_ROLE_RAW;
-		uint32_t w = mw, h = mh, stride;
-		struct ph_plane_layout planes[PH_MAX_PLANES];
-		unsigned plane_count;
-		enum ph_colorspace cs;
 
 		if (!is_raw && !ph_soft_isp_writes(sc->pixel_format)) {
 			ph_config_message(
@@ -239,47 +222,8 @@ enum ph_config_status ph_simple_validate(struct ph_camera *cam,
 			sc->pixel_format = PH_FORMAT_RGB888;
 			sc->adjusted |= PH_ADJUSTED_FORMAT;
 		}
-		/* Processed streams: the mode, or half of it (binned), the nearer. */
-		if (!is_raw && sc->width * 4 <= mw * 3 && !(mw / 2 % 2) && !(mh / 2 % 2)) {
-			w = mw / 2;
-			h = mh / 2;
-		}
-		if (w != sc->width || h != sc->height) {
-			ph_config_message(config,
-					  "stream %u: size %ux%u adjusted to %ux%u (sensor mode "
-					  "%ux%u; processed streams are the mode or half of it)",
-					  i, sc->width, sc->height, w, h, mw, mh);
-			sc->width = w;
-			sc->height = h;
-			sc->adjusted |= PH_ADJUSTED_SIZE;
-		}
-		cs = isp_colorspace(sc);
-		if (sc->colorspace && sc->colorspace != cs) {
-			ph_config_message(config, "stream %u: colour space adjusted to %s", i,
-					  ph_colorspace_name(cs));
-			sc->adjusted |= PH_ADJUSTED_COLORSPACE;
-		}
-		sc->colorspace = cs;
-		if (sc->buffer_count < 1 || sc->buffer_count > 16) {
-			uint32_t c = sc->buffer_count < 1 ? DEFAULT_BUFFERS : 16;
-
-			ph_config_message(config, "stream %u: buffer count %u adjusted to %u", i,
-					  sc->buffer_count, c);
-			sc->buffer_count = c;
-			sc->adjusted |= PH_ADJUSTED_BUFFER_COUNT;
-		}
-		stride = ph_format_min_stride(sc->pixel_format, sc->width);
-		if (sc->stride && sc->stride != stride) {
-			ph_config_message(config, "stream %u: stride %u adjusted to %u", i,
-					  sc->stride, stride);
-			sc->adjusted |= PH_ADJUSTED_STRIDE;
-		}
-		sc->stride = stride;
-		if (ph_format_layout(sc->pixel_format, sc->width, sc->height, stride, planes,
-				     &plane_count, &sc->frame_size) < 0) {
-			ph_config_message(config, "stream %u: cannot lay out the format", i);
+		if (!ph_soft_isp_fit_stream(config, i, mw, mh, 1, DEFAULT_BUFFERS))
 			return PH_CONFIG_INVALID;
-		}
 		if (sc->adjusted)
 			status = PH_CONFIG_ADJUSTED;
 	}

@@ -409,13 +409,6 @@ static int virtual_generate_config(struct ph_camera *cam, struct ph_config *conf
 	return 0;
 }
 
-static bool is_yuv(uint32_t fourcc)
-{
-	const struct ph_format_info *info = ph_format_get_info(fourcc);
-
-	return info && info->bayer == PH_BAYER_NONE && info->hsub == 2;
-}
-
 static uint32_t clamp_even(uint32_t v, uint32_t max)
 {
 	return v < 64 ? 64 : v > max ? max : v & ~1u;
@@ -480,9 +473,7 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 	for (unsigned i = 0; i < n; i++) {
 		struct ph_stream_config *sc = ph_config_stream_at(config, i);
 		bool is_raw = sc->role == PH_ROLE_RAW;
-		uint32_t w = sc->width, h = sc->height, stride, fmt_ok = 0;
-		struct ph_plane_layout planes[PH_MAX_PLANES];
-		unsigned plane_count;
+		uint32_t fmt_ok = 0;
 
 		if (!ph_stream_role_name(sc->role)) {
 			ph_config_message(config, "stream %u: invalid role %d", i, sc->role);
@@ -509,67 +500,8 @@ static enum ph_config_status virtual_validate(struct ph_camera *cam, struct ph_c
 			sc->adjusted |= PH_ADJUSTED_FORMAT;
 		}
 
-		w = clamp_even(w, p->width);
-		h = clamp_even(h, p->height);
-		/* Processed streams: the mode, or half of it; the nearer one. */
-		if (!is_raw && !(w == mw && h == mh) &&
-		    !(w == mw / 2 && h == mh / 2 && !(mw / 2 % 2) && !(mh / 2 % 2))) {
-			bool half = w * 4 <= mw * 3 && !(mw / 2 % 2) && !(mh / 2 % 2) &&
-				    mw / 2 >= 64 && mh / 2 >= 64;
-
-			w = half ? mw / 2 : mw;
-			h = half ? mh / 2 : mh;
-		}
-		if (w != sc->width || h != sc->height) {
-			ph_config_message(config,
-					  "stream %u: size %ux%u adjusted to %ux%u (sensor mode "
-					  "%ux%u; processed streams are the mode or half of it)",
-					  i, sc->width, sc->height, w, h, mw, mh);
-			sc->width = w;
-			sc->height = h;
-			sc->adjusted |= PH_ADJUSTED_SIZE;
-		}
-
-		/* YUV: what the user asked for, else stills as JPEG and video as HD. */
-		enum ph_colorspace cs = sc->colorspace;
-
-		if (is_raw)
-			cs = PH_COLORSPACE_RAW;
-		else if (!is_yuv(sc->pixel_format))
-			cs = PH_COLORSPACE_SRGB;
-		else if (cs < PH_COLORSPACE_JPEG || cs > PH_COLORSPACE_REC709)
-			cs = sc->role == PH_ROLE_STILL ? PH_COLORSPACE_JPEG : PH_COLORSPACE_REC709;
-		if (sc->colorspace && cs != sc->colorspace) {
-			ph_config_message(config, "stream %u: colour space %s adjusted to %s", i,
-					  ph_colorspace_name(sc->colorspace)
-						  ? ph_colorspace_name(sc->colorspace)
-						  : "(invalid)",
-					  ph_colorspace_name(cs));
-			sc->adjusted |= PH_ADJUSTED_COLORSPACE;
-		}
-		sc->colorspace = cs;
-
-		if (sc->buffer_count < 1 || sc->buffer_count > 16) {
-			uint32_t c = sc->buffer_count < 1 ? DEFAULT_BUFFERS : 16;
-
-			ph_config_message(config, "stream %u: buffer count %u adjusted to %u", i,
-					  sc->buffer_count, c);
-			sc->buffer_count = c;
-			sc->adjusted |= PH_ADJUSTED_BUFFER_COUNT;
-		}
-
-		stride = align_up(ph_format_min_stride(sc->pixel_format, sc->width), STRIDE_ALIGN);
-		if (sc->stride && sc->stride != stride) {
-			ph_config_message(config, "stream %u: stride %u adjusted to %u", i,
-					  sc->stride, stride);
-			sc->adjusted |= PH_ADJUSTED_STRIDE;
-		}
-		sc->stride = stride;
-		if (ph_format_layout(sc->pixel_format, sc->width, sc->height, stride, planes,
-				     &plane_count, &sc->frame_size) < 0) {
-			ph_config_message(config, "stream %u: cannot lay out the format", i);
+		if (!ph_soft_isp_fit_stream(config, i, mw, mh, STRIDE_ALIGN, DEFAULT_BUFFERS))
 			return PH_CONFIG_INVALID;
-		}
 		if (sc->adjusted)
 			status = PH_CONFIG_ADJUSTED;
 	}
