@@ -176,3 +176,54 @@ bool ph_soft_isp_fit_stream(struct ph_config *config, unsigned i, uint32_t mw, u
 	}
 	return true;
 }
+
+static int add_control(struct ph_camera *cam, uint32_t id, struct ph_control_value min,
+		       struct ph_control_value max, struct ph_control_value def)
+{
+	if (ph_camera_find_control(cam, id))
+		return 0;
+	return ph_camera_add_control(cam, id, &min, &max, &def);
+}
+
+int ph_soft_isp_add_controls(struct ph_camera *cam, const float colour_gains[2])
+{
+	struct ph_control_value cg_min = {PH_CONTROL_TYPE_FLOAT, 2, .f = {0.0f, 0.0f}};
+	struct ph_control_value cg_max = {PH_CONTROL_TYPE_FLOAT, 2, .f = {8.0f, 8.0f}};
+	struct ph_control_value cg_def = {PH_CONTROL_TYPE_FLOAT, 2,
+					  .f = {colour_gains[0], colour_gains[1]}};
+	struct ph_control_value off = ph_control_value_bool(false),
+				on = ph_control_value_bool(true);
+	int ret;
+
+	ret = add_control(cam, PH_CONTROL_COLOUR_GAINS, cg_min, cg_max, cg_def);
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_BRIGHTNESS, ph_control_value_float(-1.0f),
+				  ph_control_value_float(1.0f), ph_control_value_float(0.0f));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_CONTRAST, ph_control_value_float(0.0f),
+				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_SATURATION, ph_control_value_float(0.0f),
+				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
+	/* 3A, run by the IPA module (without one they are accepted and do nothing). */
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_ENABLE, off, on, on);
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AWB_ENABLE, off, on, on);
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_COLOUR_TEMPERATURE, ph_control_value_int32(1500),
+				  ph_control_value_int32(15000), ph_control_value_int32(5000));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_METERING_MODE, ph_control_value_int32(0),
+				  ph_control_value_int32(2), ph_control_value_int32(0));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_FLICKER_MODE, ph_control_value_int32(0),
+				  ph_control_value_int32(1), ph_control_value_int32(0));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_AE_FLICKER_PERIOD, ph_control_value_int32(100),
+				  ph_control_value_int32(1000000), ph_control_value_int32(10000));
+	if (!ret)
+		ret = add_control(cam, PH_CONTROL_EXPOSURE_VALUE, ph_control_value_float(-8.0f),
+				  ph_control_value_float(8.0f), ph_control_value_float(0.0f));
+	return ret;
+}

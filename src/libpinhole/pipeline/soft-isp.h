@@ -53,6 +53,14 @@ bool ph_soft_isp_writes(uint32_t fourcc);
 bool ph_soft_isp_fit_stream(struct ph_config *config, unsigned i, uint32_t mode_w, uint32_t mode_h,
 			    uint32_t stride_align, uint32_t default_buffers);
 
+/*
+ * Declare the controls the software ISP and the IPA module bring (colour
+ * gains with default @colour_gains, colour temperature, brightness,
+ * contrast, saturation, AE/AWB enables, metering, flicker, exposure value),
+ * except those @cam has declared already (a device's own).
+ */
+int ph_soft_isp_add_controls(struct ph_camera *cam, const float colour_gains[2]);
+
 /* The ISP parameters of a frame from the IPA's (demosaic left as it is). */
 void ph_soft_isp_params_from_ipa(struct ph_isp_params *out, const struct ph_ipa_isp_params *in);
 /* The ISP's statistics in the module ABI's layout; @full_scale: white - black, 16-bit scale. */

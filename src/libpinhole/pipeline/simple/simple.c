@@ -230,49 +230,6 @@ enum ph_config_status ph_simple_validate(struct ph_camera *cam,
 	return status;
 }
 
-static int add_control(struct ph_camera *cam, uint32_t id, struct ph_control_value min,
-		       struct ph_control_value max, struct ph_control_value def)
-{
-	if (ph_camera_find_control(cam, id))
-		return 0; /* the node's own control, declared already */
-	return ph_camera_add_control(cam, id, &min, &max, &def);
-}
-
-int ph_simple_add_controls(struct ph_camera *cam, const struct ph_v4l2_ctrls *ctrls)
-{
-	struct ph_control_value cg_min = {PH_CONTROL_TYPE_FLOAT, 2, .f = {0.0f, 0.0f}};
-	struct ph_control_value cg_max = {PH_CONTROL_TYPE_FLOAT, 2, .f = {8.0f, 8.0f}};
-	struct ph_control_value cg_def = {PH_CONTROL_TYPE_FLOAT, 2, .f = {1.0f, 1.0f}};
-	int ret;
-
-	ret = add_control(cam, PH_CONTROL_AE_ENABLE, ph_control_value_bool(false),
-			  ph_control_value_bool(true), ph_control_value_bool(true));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AWB_ENABLE, ph_control_value_bool(false),
-				  ph_control_value_bool(true), ph_control_value_bool(true));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_COLOUR_GAINS, cg_min, cg_max, cg_def);
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_COLOUR_TEMPERATURE, ph_control_value_int32(1500),
-				  ph_control_value_int32(15000), ph_control_value_int32(5000));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_BRIGHTNESS, ph_control_value_float(-1.0f),
-				  ph_control_value_float(1.0f), ph_control_value_float(0.0f));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_CONTRAST, ph_control_value_float(0.0f),
-				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_SATURATION, ph_control_value_float(0.0f),
-				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_EXPOSURE_VALUE, ph_control_value_float(-8.0f),
-				  ph_control_value_float(8.0f), ph_control_value_float(0.0f));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AE_METERING_MODE, ph_control_value_int32(0),
-				  ph_control_value_int32(2), ph_control_value_int32(0));
-	return ret;
-}
-
 /* The analogue gain range the IPA may use: unity and up. */
 static void gain_range(const struct ph_simple_isp *s, float *lo, float *hi)
 {

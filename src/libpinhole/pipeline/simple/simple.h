@@ -26,8 +26,6 @@ struct ph_simple_isp *ph_simple_isp_new(struct ph_camera *camera, struct ph_v4l2
 					const char *model);
 void ph_simple_isp_free(struct ph_simple_isp *isp);
 
-/* Declare the controls the IPA and ISP bring (those not declared already). */
-int ph_simple_add_controls(struct ph_camera *camera, const struct ph_v4l2_ctrls *ctrls);
 /* Raw formats of the node, best first (10 and 12 bits before 8 and 16). */
 const struct ph_v4l2_format_desc *ph_simple_default_raw(const struct ph_v4l2_format_desc *formats,
 							unsigned count);

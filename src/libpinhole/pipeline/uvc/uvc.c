@@ -944,7 +944,7 @@ static int camera_new(struct ph_context *ctx, const struct ph_v4l2_probe *probe,
 	if (ret == 0)
 		ret = add_controls(uc);
 	if (ret == 0 && raw_sensor)
-		ret = ph_simple_add_controls(uc->camera, &uc->ctrls);
+		ret = ph_soft_isp_add_controls(uc->camera, (const float[2]){1.0f, 1.0f});
 	if (ret == 0)
 		ret = ph_camera_add(uc->camera);
 	if (ret < 0) {

@@ -1136,13 +1136,8 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	struct ph_control_value fdl_def = {
 		PH_CONTROL_TYPE_INT64, 2,
 		.i64 = {vc->opt.default_frame_duration_us, vc->opt.default_frame_duration_us}};
-	struct ph_control_value cg_min = {PH_CONTROL_TYPE_FLOAT, 2, .f = {0.0f, 0.0f}};
-	struct ph_control_value cg_max = {PH_CONTROL_TYPE_FLOAT, 2, .f = {8.0f, 8.0f}};
-	struct ph_control_value cg_def = {PH_CONTROL_TYPE_FLOAT, 2, .f = {1.0f, 1.0f}};
 
 	ph_sim_params_ideal_colour_gains(&vc->opt.sim, ideal);
-	cg_def.f[0] = ideal[0];
-	cg_def.f[1] = ideal[1];
 	if (def_exp > vc->opt.default_frame_duration_us * 9 / 10)
 		def_exp = (int32_t)(vc->opt.default_frame_duration_us * 9 / 10);
 
@@ -1154,41 +1149,10 @@ static int add_properties_and_controls(struct virtual_camera *vc)
 	if (!ret)
 		ret = add_control(cam, PH_CONTROL_FRAME_DURATION_LIMITS, fdl_min, fdl_max, fdl_def);
 	if (!ret)
-		ret = add_control(cam, PH_CONTROL_COLOUR_GAINS, cg_min, cg_max, cg_def);
-	if (!ret)
 		ret = add_control(cam, PH_CONTROL_TEST_PATTERN_MODE, ph_control_value_int32(0),
 				  ph_control_value_int32(2), ph_control_value_int32(0));
 	if (!ret)
-		ret = add_control(cam, PH_CONTROL_BRIGHTNESS, ph_control_value_float(-1.0f),
-				  ph_control_value_float(1.0f), ph_control_value_float(0.0f));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_CONTRAST, ph_control_value_float(0.0f),
-				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_SATURATION, ph_control_value_float(0.0f),
-				  ph_control_value_float(4.0f), ph_control_value_float(1.0f));
-	/* 3A, run by the IPA module (without one they are accepted and do nothing). */
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AE_ENABLE, ph_control_value_bool(false),
-				  ph_control_value_bool(true), ph_control_value_bool(true));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AWB_ENABLE, ph_control_value_bool(false),
-				  ph_control_value_bool(true), ph_control_value_bool(true));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_COLOUR_TEMPERATURE, ph_control_value_int32(1500),
-				  ph_control_value_int32(15000), ph_control_value_int32(5000));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AE_METERING_MODE, ph_control_value_int32(0),
-				  ph_control_value_int32(2), ph_control_value_int32(0));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AE_FLICKER_MODE, ph_control_value_int32(0),
-				  ph_control_value_int32(1), ph_control_value_int32(0));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_AE_FLICKER_PERIOD, ph_control_value_int32(100),
-				  ph_control_value_int32(1000000), ph_control_value_int32(10000));
-	if (!ret)
-		ret = add_control(cam, PH_CONTROL_EXPOSURE_VALUE, ph_control_value_float(-8.0f),
-				  ph_control_value_float(8.0f), ph_control_value_float(0.0f));
+		ret = ph_soft_isp_add_controls(cam, ideal);
 	return ret;
 }
 
