@@ -195,12 +195,22 @@ out:
 
 int ph_media_enumerate(struct ph_context *ctx, struct ph_media_node **nodes, unsigned *count)
 {
-	int ret = enumerate_udev(nodes, count);
+	/* PINHOLE_MEDIA_ENUMERATION=sysfs skips libudev (to compare the two ways). */
+	const char *forced = getenv("PINHOLE_MEDIA_ENUMERATION");
+	int ret;
 
+	if (!forced || strcmp(forced, "sysfs")) {
+		ret = enumerate_udev(nodes, count);
+		if (ret == 0) {
+			ph_dbg(ctx, "%u video nodes listed by libudev\n", *count);
+			return 0;
+		}
+		ph_dbg(ctx, "libudev enumeration failed (%s); reading sysfs\n", strerror(-ret));
+	}
+	ret = ph_media_enumerate_sysfs("/sys", "/dev", nodes, count);
 	if (ret == 0)
-		return 0;
-	ph_dbg(ctx, "libudev enumeration failed (%s); reading sysfs\n", strerror(-ret));
-	return ph_media_enumerate_sysfs("/sys", "/dev", nodes, count);
+		ph_dbg(ctx, "%u video nodes listed from sysfs\n", *count);
+	return ret;
 }
 
 /* ---- hotplug ---- */
@@ -316,6 +326,44 @@ static int open_netlink(struct ph_media_monitor *m, struct ph_loop *loop)
 	return m->source ? 0 : -errno;
 }
 
+/*
+ * Whether a udev daemon listens on /run/udev/control. The file alone is not
+ * enough: a daemon that died (or was killed) leaves it behind, and udev's
+ * monitor would then wait for announcements that never come. The kernel's
+ * list of bound unix sockets (/proc/net/unix, readable by anyone, no
+ * message sent to the daemon) tells a listening socket from a stale file.
+ */
+static bool udev_daemon_listens(struct ph_context *ctx)
+{
+	static const char control[] = "/run/udev/control";
+	char line[512];
+	bool listening = false;
+	FILE *f;
+
+	if (access(control, F_OK) < 0)
+		return false;
+	f = fopen("/proc/net/unix", "re");
+	if (!f)
+		return true; /* no /proc: trust the file */
+	while (!listening && fgets(line, sizeof(line), f)) {
+		unsigned long flags;
+		size_t len = strcspn(line, "\n");
+		char *path;
+
+		line[len] = '\0';
+		path = strrchr(line, ' ');
+		/* "Num: RefCount Protocol Flags Type St Inode Path"; __SO_ACCEPTCON (0x10000) flags
+		 * a listener. */
+		if (path && !strcmp(path + 1, control) &&
+		    sscanf(line, "%*s %*s %*s %lx", &flags) == 1)
+			listening = flags & 0x10000;
+	}
+	fclose(f);
+	if (!listening)
+		ph_dbg(ctx, "%s left behind by a udev daemon that is gone\n", control);
+	return listening;
+}
+
 struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_loop *loop,
 					      ph_media_hotplug_func func, void *data)
 {
@@ -329,7 +377,7 @@ struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_
 	m->data = data;
 	m->netlink_fd = -1;
 	/* A running udev daemon announces devices once their node is ready. */
-	if (access("/run/udev/control", F_OK) == 0) {
+	if (udev_daemon_listens(ctx)) {
 		ret = open_udev(m, loop);
 		if (ret == 0)
 			return m;
