@@ -21,6 +21,7 @@
 #include "media/uevent.h"
 
 #define UEVENT_BUFFER 8192
+#define UDEV_CONTROL  "/run/udev/control" /* a udev daemon's control socket */
 
 void ph_media_nodes_free(struct ph_media_node *nodes, unsigned count)
 {
@@ -327,40 +328,35 @@ static int open_netlink(struct ph_media_monitor *m, struct ph_loop *loop)
 }
 
 /*
- * Whether a udev daemon listens on /run/udev/control. The file alone is not
- * enough: a daemon that died (or was killed) leaves it behind, and udev's
- * monitor would then wait for announcements that never come. The kernel's
- * list of bound unix sockets (/proc/net/unix, readable by anyone, no
- * message sent to the daemon) tells a listening socket from a stale file.
+ * The file alone is not enough: a daemon that died (or was killed) leaves
+ * its socket behind, and udev's monitor would then wait for announcements
+ * that never come. The kernel's list of bound unix sockets (/proc/net/unix,
+ * readable by anyone, no message sent to the daemon) tells a listening
+ * socket from a stale file.
  */
-static bool udev_daemon_listens(struct ph_context *ctx)
+bool ph_media_socket_listens(const char *path)
 {
-	static const char control[] = "/run/udev/control";
 	char line[512];
 	bool listening = false;
 	FILE *f;
 
-	if (access(control, F_OK) < 0)
+	if (access(path, F_OK) < 0)
 		return false;
 	f = fopen("/proc/net/unix", "re");
 	if (!f)
 		return true; /* no /proc: trust the file */
 	while (!listening && fgets(line, sizeof(line), f)) {
 		unsigned long flags;
-		size_t len = strcspn(line, "\n");
-		char *path;
+		char *name;
 
-		line[len] = '\0';
-		path = strrchr(line, ' ');
-		/* "Num: RefCount Protocol Flags Type St Inode Path"; __SO_ACCEPTCON (0x10000) flags
-		 * a listener. */
-		if (path && !strcmp(path + 1, control) &&
-		    sscanf(line, "%*s %*s %*s %lx", &flags) == 1)
+		line[strcspn(line, "\n")] = '\0';
+		name = strrchr(line, ' ');
+		/* "Num: RefCount Protocol Flags Type St Inode Path"; __SO_ACCEPTCON
+		 * (0x10000) flags a listener. */
+		if (name && !strcmp(name + 1, path) && sscanf(line, "%*s %*s %*s %lx", &flags) == 1)
 			listening = flags & 0x10000;
 	}
 	fclose(f);
-	if (!listening)
-		ph_dbg(ctx, "%s left behind by a udev daemon that is gone\n", control);
 	return listening;
 }
 
@@ -377,7 +373,7 @@ struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_
 	m->data = data;
 	m->netlink_fd = -1;
 	/* A running udev daemon announces devices once their node is ready. */
-	if (udev_daemon_listens(ctx)) {
+	if (ph_media_socket_listens(UDEV_CONTROL)) {
 		ret = open_udev(m, loop);
 		if (ret == 0)
 			return m;
@@ -389,6 +385,8 @@ struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_
 		udev_unref(m->udev);
 		m->udev_monitor = NULL;
 		m->udev = NULL;
+	} else if (access(UDEV_CONTROL, F_OK) == 0) {
+		ph_dbg(ctx, "%s left behind by a udev daemon that is gone\n", UDEV_CONTROL);
 	}
 	ret = open_netlink(m, loop);
 	if (ret == 0)
