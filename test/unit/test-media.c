@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The V4L2 layer's parts that need no hardware: the kernel uevent parser,
- * sysfs enumeration against a fake tree, format, colour space, size and
+ * telling a listening udev control socket from a stale one, sysfs
+ * enumeration against a fake tree, format, colour space, size and
  * control mapping, and the Motion-JPEG decoder against frames encoded here.
  */
 #include <errno.h>
@@ -13,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -114,6 +117,32 @@ static void test_uevent_malformed(void **state)
 			fail_msg("case %u: %d, expected %d", i, ret, cases[i].err);
 	}
 	assert_int_equal(ph_uevent_parse(buf, 0, &ev), -EINVAL);
+}
+
+/* ---- is a udev daemon there ---- */
+
+static void test_socket_listens(void **state)
+{
+	char dir[] = "/tmp/pinhole-udev-XXXXXX";
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/control", dir);
+	assert_false(ph_media_socket_listens(addr.sun_path)); /* no file */
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_false(ph_media_socket_listens(addr.sun_path)); /* bound, nobody listens */
+	assert_int_equal(listen(fd, 1), 0);
+	assert_true(ph_media_socket_listens(addr.sun_path));
+	close(fd);
+	/* The file a dead daemon leaves behind. */
+	assert_int_equal(access(addr.sun_path, F_OK), 0);
+	assert_false(ph_media_socket_listens(addr.sun_path));
+	unlink(addr.sun_path);
+	rmdir(dir);
 }
 
 /* ---- sysfs enumeration ---- */
@@ -512,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_uevent_add),
 		cmocka_unit_test(test_uevent_remove_without_devnum),
 		cmocka_unit_test(test_uevent_malformed),
+		cmocka_unit_test(test_socket_listens),
 		cmocka_unit_test(test_sysfs_enumeration),
 		cmocka_unit_test(test_format_mapping),
 		cmocka_unit_test(test_colorspace_mapping),

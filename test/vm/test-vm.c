@@ -12,18 +12,23 @@
  *   test-vm raw [--camera SEL] [--raw-format F] [--size WxH] [--frames N]
  *   test-vm inject [--camera SEL] --device /dev/videoN
  *                  --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]
- *   test-vm hotplug [--camera SEL] --platform vivid.N
+ *   test-vm hotplug [--camera SEL] --platform vivid.N [--hotplug-source udev|kernel]
+ *   test-vm ids [--camera SEL] [--expect N] [--listing libudev|sysfs]
+ *               [--hotplug-source udev|kernel]
  *   test-vm bars --format F --size WxH [--colorspace C] FILE
  *   test-vm cpu-time COMMAND [ARGS...]
  *
  * SEL is a camera id or a unique part of one ("uvc:", "simple:platform:vivid-001");
  * without it the context must hold exactly one camera (the simulated one is
- * left out). list, id and hotplug take the cameras matching SEL.
+ * left out). list, id, ids and hotplug take the cameras matching SEL.
+ * --listing and --hotplug-source check how the context found the video
+ * nodes and which events it watches (from the library's debug messages).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 #include <poll.h>
@@ -67,6 +72,8 @@ struct options {
 	const char *device;
 	const char *error;
 	const char *platform;
+	const char *hotplug_source; /* "udev" or "kernel": the monitor's source to expect */
+	const char *listing;	    /* "libudev" or "sysfs": who must list the nodes */
 	uint32_t format;
 	uint32_t raw_format;
 	unsigned width, height;
@@ -159,6 +166,60 @@ static struct ph_context *context_new(void)
 	struct ph_context *ctx = ph_context_new(&params);
 
 	CHECK(ctx, "ph_context_new failed");
+	return ctx;
+}
+
+/* What the library's debug messages say about how it found and watches nodes. */
+struct sources {
+	char hotplug[16]; /* "udev", "kernel" */
+	char listing[16]; /* "libudev", "sysfs" */
+};
+
+static void source_log(struct ph_context *ctx, enum ph_log_priority priority, void *user_data,
+		       const char *format, va_list args)
+{
+	struct sources *src = user_data;
+	char msg[512];
+	const char *p;
+
+	(void)ctx;
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (sscanf(msg, "V4L2 hotplug from %15s events", src->hotplug) == 1)
+		return;
+	if ((p = strstr(msg, " video nodes listed by ")))
+		snprintf(src->listing, sizeof(src->listing), "%.*s", (int)strcspn(p + 23, "\n"),
+			 p + 23);
+	else if ((p = strstr(msg, " video nodes listed from ")))
+		snprintf(src->listing, sizeof(src->listing), "%.*s", (int)strcspn(p + 25, "\n"),
+			 p + 25);
+	else if (priority <= PH_LOG_WARNING)
+		fprintf(stderr, "pinhole: %s", msg);
+}
+
+/*
+ * A context whose enumeration and hotplug source are checked against
+ * --listing and --hotplug-source (read from the library's debug messages).
+ */
+static struct ph_context *context_new_checked(const struct options *o)
+{
+	struct sources src = {"none", "none"};
+	struct ph_context_params params = {
+		.size = sizeof(params),
+		.flags = PH_CONTEXT_NO_VIRTUAL,
+		.log_handler = source_log,
+		.log_data = &src,
+		.log_priority = PH_LOG_DEBUG,
+	};
+	struct ph_context *ctx = ph_context_new(&params);
+
+	CHECK(ctx, "ph_context_new failed");
+	ph_context_set_log_handler(ctx, NULL, NULL);
+	ph_context_set_log_priority(ctx, PH_LOG_WARNING);
+	printf("video nodes listed by %s, hotplug from %s events\n", src.listing, src.hotplug);
+	CHECK(!o->listing || !strcmp(src.listing, o->listing), "nodes listed by %s, not %s",
+	      src.listing, o->listing);
+	CHECK(!o->hotplug_source || !strcmp(src.hotplug, o->hotplug_source),
+	      "hotplug from %s events, not %s", src.hotplug, o->hotplug_source);
 	return ctx;
 }
 
@@ -1107,7 +1168,7 @@ static int cmd_hotplug(const struct options *o)
 	char path[256];
 	struct ph_camera *added = NULL;
 	unsigned fds = fd_count(), n0, removed, n_added, good;
-	struct ph_context *ctx = context_new();
+	struct ph_context *ctx = context_new_checked(o);
 	struct ph_event *ev;
 	struct session s;
 
@@ -1269,6 +1330,26 @@ static int cmd_id(const struct options *o)
 	return 0;
 }
 
+/* Prints the id of every camera matching --camera, in the context's order. */
+static int cmd_ids(const struct options *o)
+{
+	struct ph_context *ctx = context_new_checked(o);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ph_context_camera_count(ctx); i++) {
+		const char *id = ph_camera_get_id(ph_context_camera_at(ctx, i));
+
+		if (!o->camera || strstr(id, o->camera)) {
+			printf("id %s\n", id);
+			n++;
+		}
+	}
+	CHECK(!o->expect || n == o->expect, "%u cameras match '%s', expected %u", n,
+	      o->camera ? o->camera : "", o->expect);
+	ph_context_unref(ctx);
+	return 0;
+}
+
 /* Runs a command; prints its CPU time (user + system) and wall time. */
 static int cmd_cpu_time(int argc, char **argv)
 {
@@ -1312,7 +1393,9 @@ static const char usage[] =
 	"  raw [--camera SEL] [--raw-format F] [--size WxH] [--frames N]\n"
 	"  inject [--camera SEL] --device /dev/videoN\n"
 	"         --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]\n"
-	"  hotplug [--camera SEL] --platform vivid.N\n"
+	"  hotplug [--camera SEL] --platform vivid.N [--hotplug-source udev|kernel]\n"
+	"  ids [--camera SEL] [--expect N] [--listing libudev|sysfs]\n"
+	"      [--hotplug-source udev|kernel]\n"
 	"  bars --format F --size WxH [--colorspace C] FILE\n"
 	"  cpu-time COMMAND [ARGS...]\n"
 	"SEL is a camera id or a unique part of one (uvc:, simple:platform:vivid-001).\n";
@@ -1336,6 +1419,8 @@ int main(int argc, char **argv)
 		{"error", required_argument, NULL, 'E'},
 		{"platform", required_argument, NULL, 'P'},
 		{"colorspace", required_argument, NULL, 'C'},
+		{"hotplug-source", required_argument, NULL, 'H'},
+		{"listing", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct options o = {.frames = 100, .fps = 30, .format = PH_FORMAT_YUYV};
@@ -1405,6 +1490,12 @@ int main(int argc, char **argv)
 		case 'P':
 			o.platform = optarg;
 			break;
+		case 'H':
+			o.hotplug_source = optarg;
+			break;
+		case 'L':
+			o.listing = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -1424,6 +1515,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "hotplug"))
 		return cmd_hotplug(&o);
+	if (!strcmp(cmd, "ids"))
+		return cmd_ids(&o);
 	if (!strcmp(cmd, "bars"))
 		return cmd_bars(&o, optind < argc ? argv[optind] : NULL);
 	fprintf(stderr, "unknown command %s\n", cmd);

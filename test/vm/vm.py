@@ -389,6 +389,8 @@ def build_initramfs(args, kernel_version, moddir, cases, out):
         path = shutil.which(tool)
         if path:
             a.add_elf(path)
+    if any(case_needs(c, 'udev') for c in cases):
+        pack_udev(a, fetch_udev(args.cache))
     a.add('/vm/env', ''.join('export %s\n' % shell_quote(e) for e in env).encode())
     a.write(out)
 
@@ -396,6 +398,130 @@ def build_initramfs(args, kernel_version, moddir, cases, out):
 def shell_quote(assignment):
     name, value = assignment.split('=', 1)
     return "%s='%s'" % (name, value.replace("'", "'\\''"))
+
+
+# ---------------------------------------------------------------- udev
+# For the cases that say "# vm-needs: udev": Debian's udev (systemd-udevd,
+# udevadm, its rules and helpers), fetched like the kernel (apt-get
+# download, dpkg -x, cached), with the libraries it links. Without it, the
+# VM has no udev daemon and Pinhole hears the kernel's uevents directly.
+
+UDEV_PACKAGE = 'udev'
+# Parts of the package the VM does without: docs, init scripts, systemd
+# units, hwdb sources (no hwdb.bin is built), modprobe settings.
+UDEV_SKIP = ('usr/share/', 'etc/init.d/', 'lib/systemd/system/', 'lib/systemd/network/',
+             'lib/udev/hwdb.d/', 'lib/modprobe.d/', 'usr/lib/tmpfiles.d/')
+
+
+def case_needs(case, what):
+    """True if test/vm/cases/CASE.sh has a "# vm-needs: ... WHAT ..." line."""
+    with open(os.path.join(HERE, 'cases', case + '.sh')) as f:
+        for line in f:
+            m = re.match(r'#\s*vm-needs:(.*)', line)
+            if m and what in m.group(1).split():
+                return True
+    return False
+
+
+def apt_depends(pkg):
+    out = subprocess.run(['apt-cache', 'depends', '--no-recommends', '--no-suggests', pkg],
+                         check=True, capture_output=True, text=True).stdout
+    return re.findall(r'^\s*\|?Depends:\s*([a-z0-9][^\s<>:]*)', out, re.M)
+
+
+def host_has(pkg):
+    out = subprocess.run(['dpkg-query', '-W', '-f=${db:Status-Abbrev}', pkg],
+                         capture_output=True, text=True).stdout
+    return out.startswith('ii')
+
+
+def udev_libraries():
+    """The library packages udev needs that the host lacks (ldd runs on the host)."""
+    want, todo = [], [d for d in apt_depends(UDEV_PACKAGE) if d.startswith('lib')]
+    while todo:
+        pkg = todo.pop()
+        if pkg in want or host_has(pkg):
+            continue  # an installed library brings its own dependencies
+        want.append(pkg)
+        todo.extend(d for d in apt_depends(pkg) if d.startswith('lib'))
+    return sorted(want)
+
+
+def fetch_udev(cache):
+    """Unpacks udev (and missing libraries) once per version; returns the directory."""
+    version = None
+    try:
+        out = subprocess.run(['apt-cache', 'show', '--no-all-versions', UDEV_PACKAGE],
+                             check=True, capture_output=True, text=True).stdout
+        version = re.search(r'^Version:\s*(\S+)', out, re.M).group(1)
+    except (OSError, subprocess.CalledProcessError, AttributeError) as err:
+        log('cannot resolve %s: %s' % (UDEV_PACKAGE, err))
+    cached = sorted(glob.glob(os.path.join(cache, 'udev-*', 'ready')))
+    if version is None:
+        if not cached:
+            raise RuntimeError('no %s package known to apt and none cached in %s'
+                               % (UDEV_PACKAGE, cache))
+        return os.path.dirname(cached[-1])
+    udir = os.path.join(cache, 'udev-' + version.replace(':', '_'))
+    if os.path.exists(os.path.join(udir, 'ready')):
+        return udir
+    log('fetching %s %s (apt-get download)' % (UDEV_PACKAGE, version))
+    staging = udir + '.tmp'
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        libs = udev_libraries()
+        run(['apt-get', 'download', UDEV_PACKAGE] + libs, cwd=tmp, stdout=subprocess.DEVNULL)
+        for deb in glob.glob(os.path.join(tmp, '*.deb')):
+            is_udev = os.path.basename(deb).startswith(UDEV_PACKAGE + '_')
+            run(['dpkg', '-x', deb, os.path.join(staging, 'udev' if is_udev else 'libs')])
+    with open(os.path.join(staging, 'ready'), 'w') as f:
+        f.write(' '.join([UDEV_PACKAGE] + libs) + '\n')
+    shutil.rmtree(udir, ignore_errors=True)
+    os.rename(staging, udir)
+    return udir
+
+
+def is_elf(path):
+    with open(path, 'rb') as f:
+        return f.read(4) == b'\x7fELF'
+
+
+def pack_udev(a, udir):
+    """udev's files at their package paths, and the libraries they link: the
+    unpacked ones where the host lacks them, else the host's."""
+    root = os.path.join(udir, 'udev')
+    libs = os.path.join(udir, 'libs')
+    lib_dirs = [d for d in glob.glob(os.path.join(libs, '**', 'lib*'), recursive=True)
+                if os.path.isdir(d) and glob.glob(os.path.join(d, '*.so*'))]
+    env = dict(os.environ, LD_LIBRARY_PATH=':'.join(lib_dirs))
+    for dirpath, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            src = os.path.join(dirpath, name)
+            rel = os.path.relpath(src, root)
+            if rel.startswith(UDEV_SKIP):
+                continue
+            if os.path.islink(src):
+                a.symlink('/' + rel, os.readlink(src))
+                continue
+            with open(src, 'rb') as f:
+                a.add('/' + rel, f.read(), stat.S_IMODE(os.stat(src).st_mode))
+            if not is_elf(src):
+                continue
+            out = subprocess.run(['ldd', src], capture_output=True, text=True, env=env)
+            for line in out.stdout.splitlines():
+                if 'not found' in line:
+                    raise RuntimeError('ldd %s: %s' % (src, line.strip()))
+                m = re.search(r'(/\S+) \(0x', line)
+                if not m:
+                    continue
+                lib = os.path.normpath(m.group(1))
+                if lib.startswith(libs + os.sep):
+                    with open(lib, 'rb') as f:
+                        a.add('/' + os.path.relpath(lib, libs), f.read(), 0o755)
+                else:
+                    a.add_host(lib)
 
 
 # ---------------------------------------------------------------- boot
@@ -497,7 +623,7 @@ def main():
     args = p.parse_args()
     args.build_root = os.path.abspath(args.build_root)
     args.source_root = os.path.abspath(args.source_root)
-    cache = args.cache or os.path.join(args.build_root, 'test', 'vm', 'cache')
+    cache = args.cache = args.cache or os.path.join(args.build_root, 'test', 'vm', 'cache')
 
     available = sorted(os.path.basename(c)[:-3] for c in glob.glob(os.path.join(HERE, 'cases', '*.sh')))
     cases = []

@@ -21,6 +21,7 @@
 #include "media/uevent.h"
 
 #define UEVENT_BUFFER 8192
+#define UDEV_CONTROL  "/run/udev/control" /* a udev daemon's control socket */
 
 void ph_media_nodes_free(struct ph_media_node *nodes, unsigned count)
 {
@@ -212,12 +213,22 @@ out:
 
 int ph_media_enumerate(struct ph_context *ctx, struct ph_media_node **nodes, unsigned *count)
 {
-	int ret = enumerate_udev(nodes, count);
+	/* PINHOLE_MEDIA_ENUMERATION=sysfs skips libudev (to compare the two ways). */
+	const char *forced = getenv("PINHOLE_MEDIA_ENUMERATION");
+	int ret;
 
+	if (!forced || strcmp(forced, "sysfs")) {
+		ret = enumerate_udev(nodes, count);
+		if (ret == 0) {
+			ph_dbg(ctx, "%u video nodes listed by libudev\n", *count);
+			return 0;
+		}
+		ph_dbg(ctx, "libudev enumeration failed (%s); reading sysfs\n", strerror(-ret));
+	}
+	ret = ph_media_enumerate_sysfs("/sys", "/dev", nodes, count);
 	if (ret == 0)
-		return 0;
-	ph_dbg(ctx, "libudev enumeration failed (%s); reading sysfs\n", strerror(-ret));
-	return ph_media_enumerate_sysfs("/sys", "/dev", nodes, count);
+		ph_dbg(ctx, "%u video nodes listed from sysfs\n", *count);
+	return ret;
 }
 
 /* ---- hotplug ---- */
@@ -333,6 +344,39 @@ static int open_netlink(struct ph_media_monitor *m, struct ph_loop *loop)
 	return m->source ? 0 : -errno;
 }
 
+/*
+ * The file alone is not enough: a daemon that died (or was killed) leaves
+ * its socket behind, and udev's monitor would then wait for announcements
+ * that never come. The kernel's list of bound unix sockets (/proc/net/unix,
+ * readable by anyone, no message sent to the daemon) tells a listening
+ * socket from a stale file.
+ */
+bool ph_media_socket_listens(const char *path)
+{
+	char line[512];
+	bool listening = false;
+	FILE *f;
+
+	if (access(path, F_OK) < 0)
+		return false;
+	f = fopen("/proc/net/unix", "re");
+	if (!f)
+		return true; /* no /proc: trust the file */
+	while (!listening && fgets(line, sizeof(line), f)) {
+		unsigned long flags;
+		char *name;
+
+		line[strcspn(line, "\n")] = '\0';
+		name = strrchr(line, ' ');
+		/* "Num: RefCount Protocol Flags Type St Inode Path"; __SO_ACCEPTCON
+		 * (0x10000) flags a listener. */
+		if (name && !strcmp(name + 1, path) && sscanf(line, "%*s %*s %*s %lx", &flags) == 1)
+			listening = flags & 0x10000;
+	}
+	fclose(f);
+	return listening;
+}
+
 struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_loop *loop,
 					      ph_media_hotplug_func func, void *data)
 {
@@ -346,7 +390,7 @@ struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_
 	m->data = data;
 	m->netlink_fd = -1;
 	/* A running udev daemon announces devices once their node is ready. */
-	if (access("/run/udev/control", F_OK) == 0) {
+	if (ph_media_socket_listens(UDEV_CONTROL)) {
 		ret = open_udev(m, loop);
 		if (ret == 0)
 			return m;
@@ -358,6 +402,8 @@ struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_
 		udev_unref(m->udev);
 		m->udev_monitor = NULL;
 		m->udev = NULL;
+	} else if (access(UDEV_CONTROL, F_OK) == 0) {
+		ph_dbg(ctx, "%s left behind by a udev daemon that is gone\n", UDEV_CONTROL);
 	}
 	ret = open_netlink(m, loop);
 	if (ret == 0)

@@ -5,9 +5,10 @@
  * Finding V4L2 video nodes, and watching them come and go.
  *
  * Enumeration asks libudev (which reads sysfs, with or without a udev
- * daemon) and falls back to reading sysfs directly. Hotplug comes from
- * udev's monitor when a udev daemon runs (it announces a device once its
- * node is ready), else straight from the kernel's uevent netlink socket.
+ * daemon) and falls back to reading sysfs directly ($PINHOLE_MEDIA_ENUMERATION
+ * =sysfs forces that). Hotplug comes from udev's monitor when a udev daemon
+ * listens on /run/udev/control (it announces a device once its node is
+ * ready), else straight from the kernel's uevent netlink socket.
  * Both are watched on the context's loop.
  */
 
@@ -47,5 +48,7 @@ struct ph_media_monitor;
 struct ph_media_monitor *ph_media_monitor_new(struct ph_context *ctx, struct ph_loop *loop,
 					      ph_media_hotplug_func func, void *data);
 void ph_media_monitor_free(struct ph_media_monitor *monitor);
+/* True if something listens on unix socket @path (a udev daemon on /run/udev/control). */
+bool ph_media_socket_listens(const char *path);
 /* "udev" or "kernel": which source the monitor listens to. */
 const char *ph_media_monitor_source(const struct ph_media_monitor *monitor);
