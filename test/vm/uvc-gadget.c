@@ -52,6 +52,13 @@
 #define BRIGHTNESS_MAX 64
 #define BRIGHTNESS_DEF 0
 
+/*
+ * The camera terminal's auto-exposure modes: manual and aperture priority
+ * (automatic exposure time, fixed iris), as webcams offer.
+ */
+#define AE_MANUAL	     0x01
+#define AE_APERTURE_PRIORITY 0x08
+
 /* UVC request error codes (UVC 1.5, 4.2.1.2) */
 #define ERR_NONE	 0x00
 #define ERR_OUT_OF_RANGE 0x04
@@ -364,11 +371,11 @@ static int control_request(struct gadget *g, const struct usb_ctrlrequest *req,
 		case UVC_GET_CUR:
 			r->data[0] = g->ae_mode;
 			return ERR_NONE;
-		case UVC_GET_RES: /* the modes offered: manual (1) and auto (2) */
-			r->data[0] = 0x03;
+		case UVC_GET_RES: /* the modes offered */
+			r->data[0] = AE_MANUAL | AE_APERTURE_PRIORITY;
 			return ERR_NONE;
 		case UVC_GET_DEF:
-			r->data[0] = 0x02;
+			r->data[0] = AE_APERTURE_PRIORITY;
 			return ERR_NONE;
 		case UVC_GET_INFO:
 			r->data[0] = 0x03;
@@ -448,6 +455,11 @@ static void on_data(struct gadget *g, const struct uvc_request_data *d)
 		g->brightness = (int16_t)v;
 		printf("uvc-gadget: brightness set to %d\n", v);
 	} else if (((what >> 8) & 0xff) == 1) {
+		if (d->data[0] != AE_MANUAL && d->data[0] != AE_APERTURE_PRIORITY) {
+			g->error_code = ERR_OUT_OF_RANGE;
+			printf("uvc-gadget: auto-exposure mode %u not offered\n", d->data[0]);
+			return;
+		}
 		g->ae_mode = d->data[0];
 		printf("uvc-gadget: auto-exposure mode set to %u\n", g->ae_mode);
 	}
@@ -736,7 +748,7 @@ int main(int argc, char **argv)
 	default_streaming_control(&g, &g.probe);
 	g.commit = g.probe;
 	g.brightness = BRIGHTNESS_DEF;
-	g.ae_mode = 2;
+	g.ae_mode = AE_APERTURE_PRIORITY;
 
 	g.jpeg = tjInitCompress();
 	if (!g.jpeg)
