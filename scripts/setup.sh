@@ -5,7 +5,7 @@ set -eu
 
 packages="meson ninja-build pkg-config gcc g++ clang python3-yaml libyaml-dev libspng-dev libpng-dev
 libcmocka-dev valgrind clang-format man-db libjpeg62-turbo-dev libopencv-imgproc-dev libv4l-dev
-libudev-dev libturbojpeg0-dev v4l-utils qemu-system-x86 busybox-static cpio libdrm-dev
+libudev-dev libturbojpeg0-dev v4l-utils qemu-system-x86 busybox-static cpio patch libdrm-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good ffmpeg libtiff-dev libraw-bin libimage-exiftool-perl libjpeg-turbo-progs
 libsodium-dev libseccomp-dev libclang-rt-14-dev libfuzzer-14-dev

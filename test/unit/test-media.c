@@ -3,7 +3,8 @@
  * The V4L2 layer's parts that need no hardware: the kernel uevent parser,
  * telling a listening udev control socket from a stale one, sysfs
  * enumeration against a fake tree, format, colour space, size and
- * control mapping, and the Motion-JPEG decoder against frames encoded here.
+ * control mapping, the Motion-JPEG decoder against frames encoded here, and
+ * the uvc pipeline's formats for a webcam's probe made up here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pinhole/pinhole.h>
 #include <turbojpeg.h>
 
 #include "media/enumerator.h"
@@ -535,6 +537,88 @@ static void test_mjpeg_rgb_and_errors(void **state)
 	tjFree(jpeg);
 }
 
+/* ---- the uvc pipeline on a made-up webcam ---- */
+
+/* The range of @fourcc in stream 0 of @cfg. */
+static struct ph_size_range range_of(const struct ph_config *cfg, uint32_t fourcc)
+{
+	struct ph_size_range r;
+
+	assert_int_equal(ph_config_size_range(cfg, 0, fourcc, &r), 0);
+	return r;
+}
+
+/*
+ * A webcam as the VM's UVC gadget is: YUYV at 320x240 and 640x480,
+ * Motion-JPEG at 640x480 and 1280x720. YUYV is offered at the sizes of
+ * both, NV12 at the JPEG sizes only; 1280x720 YUYV is decoded (colour
+ * space jpeg), 640x480 YUYV is the device's own.
+ */
+static void test_uvc_formats(void **state)
+{
+	struct ph_v4l2_size yuyv_sizes[2] = {{.width = 320, .height = 240},
+					     {.width = 640, .height = 480}};
+	struct ph_v4l2_size jpeg_sizes[2] = {{.width = 640, .height = 480},
+					     {.width = 1280, .height = 720}};
+	struct ph_v4l2_format_desc formats[2] = {
+		{.fourcc = V4L2_PIX_FMT_YUYV, .sizes = yuyv_sizes, .size_count = 2},
+		{.fourcc = V4L2_PIX_FMT_MJPEG, .sizes = jpeg_sizes, .size_count = 2},
+	};
+	struct ph_media_node node = {.syspath = "/sys/devices/fake/video4linux/video90",
+				     .devnode = "/dev/video90",
+				     .major = 81,
+				     .minor = 90};
+	struct ph_v4l2_probe probe = {.node = &node, .formats = formats, .format_count = 2};
+	struct ph_context_params params = {.size = sizeof(params), .flags = PH_CONTEXT_NO_VIRTUAL};
+	enum ph_stream_role role = PH_ROLE_VIDEO;
+	struct ph_context *ctx = ph_context_new(&params);
+	struct ph_camera *cam = NULL;
+	struct ph_stream_config *sc;
+	struct ph_size_range r;
+	struct ph_config *cfg;
+
+	assert_non_null(ctx);
+	strcpy(probe.driver, "uvcvideo");
+	strcpy(probe.card, "Made-up Webcam");
+	strcpy(probe.bus_info, "usb-made-up-1");
+	assert_int_equal(ph_uvc_probe(ctx, &probe), 1);
+	for (unsigned i = 0; i < ph_context_camera_count(ctx); i++)
+		if (!strcmp(ph_camera_get_id(ph_context_camera_at(ctx, i)), "uvc:usb-made-up-1"))
+			cam = ph_context_camera_at(ctx, i);
+	assert_non_null(cam);
+
+	cfg = ph_camera_generate_config(cam, &role, 1);
+	assert_non_null(cfg);
+	r = range_of(cfg, PH_FORMAT_YUYV);
+	assert_int_equal(r.min_width, 320);
+	assert_int_equal(r.min_height, 240);
+	assert_int_equal(r.max_width, 1280);
+	assert_int_equal(r.max_height, 720);
+	r = range_of(cfg, PH_FORMAT_NV12);
+	assert_int_equal(r.min_width, 640);
+	assert_int_equal(r.max_width, 1280);
+	/* YUYV once in the list */
+	unsigned yuyv = 0;
+	for (unsigned i = 0; i < ph_config_format_count(cfg, 0); i++)
+		yuyv += ph_config_format_at(cfg, 0, i) == PH_FORMAT_YUYV;
+	assert_int_equal(yuyv, 1);
+
+	sc = ph_config_stream_at(cfg, 0);
+	sc->pixel_format = PH_FORMAT_YUYV;
+	sc->width = 1280;
+	sc->height = 720;
+	sc->colorspace = 0;
+	assert_int_equal(ph_config_validate(cfg), PH_CONFIG_VALID);
+	assert_int_equal(sc->colorspace, PH_COLORSPACE_JPEG);
+	sc->width = 640;
+	sc->height = 480;
+	sc->colorspace = 0;
+	assert_int_equal(ph_config_validate(cfg), PH_CONFIG_VALID);
+	assert_int_equal(sc->colorspace, PH_COLORSPACE_SMPTE170M);
+	ph_config_free(cfg);
+	ph_context_unref(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_control_mapping),
 		cmocka_unit_test(test_mjpeg_yuv),
 		cmocka_unit_test(test_mjpeg_rgb_and_errors),
+		cmocka_unit_test(test_uvc_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,10 +8,11 @@
  *   test-vm list [--camera SEL] --expect N [--formats YUYV,NV12,...]
  *   test-vm id [--camera SEL] [--index I]
  *   test-vm capture [--camera SEL] --format F --size WxH [--frames N] [--fps N]
- *                   [--bars] [--dmabuf] [--vgem]
+ *                   [--bars] [--tolerance N] [--counter] [--dmabuf] [--vgem]
  *   test-vm raw [--camera SEL] [--raw-format F] [--size WxH] [--frames N]
  *   test-vm inject [--camera SEL] --device /dev/videoN
  *                  --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]
+ *                  --error unplug --unplug FILE
  *   test-vm hotplug [--camera SEL] --platform vivid.N [--hotplug-source udev|kernel]
  *   test-vm ids [--camera SEL] [--expect N] [--listing libudev|sysfs]
  *               [--hotplug-source udev|kernel]
@@ -23,6 +24,12 @@
  * left out). list, id, ids and hotplug take the cameras matching SEL.
  * --listing and --hotplug-source check how the context found the video
  * nodes and which events it watches (from the library's debug messages).
+ *
+ * --tolerance is the colour bars' tolerance per component (4 by default;
+ * JPEG needs more). --counter reads the frame number test/vm/uvc-gadget.c
+ * draws in the top strip of its frames and checks it grows on every frame.
+ * inject --error unplug writes an empty line to FILE (a USB gadget's UDC
+ * attribute in configfs), which unplugs the gadget mid-stream.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -74,6 +81,7 @@ struct options {
 	const char *platform;
 	const char *hotplug_source; /* "udev" or "kernel": the monitor's source to expect */
 	const char *listing;	    /* "libudev" or "sysfs": who must list the nodes */
+	const char *unplug;
 	uint32_t format;
 	uint32_t raw_format;
 	unsigned width, height;
@@ -81,8 +89,9 @@ struct options {
 	unsigned fps;
 	unsigned expect;
 	unsigned index;
+	unsigned tolerance;
 	enum ph_colorspace colorspace;
-	bool bars, dmabuf, vgem;
+	bool bars, counter, dmabuf, vgem;
 };
 
 struct vgem_buffer {
@@ -109,6 +118,9 @@ struct session {
 	bool have_seq;
 	uint32_t last_seq;
 	unsigned skipped, repeated;
+	unsigned tolerance; /* of the colour bars */
+	bool have_counter;
+	unsigned last_counter;
 };
 
 static uint64_t now_ms(void)
@@ -611,7 +623,7 @@ static bool is_rgb(uint32_t format)
 
 /* Checks the bars of a frame at @p0 (and the chroma plane at @p1); @return mismatches. */
 static unsigned check_bars_at(const struct ph_stream_config *sc, const uint8_t *p0,
-			      const uint8_t *p1, unsigned stride, uint32_t seq)
+			      const uint8_t *p1, unsigned stride, uint32_t seq, unsigned tolerance)
 {
 	unsigned bad = 0;
 
@@ -631,7 +643,7 @@ static unsigned check_bars_at(const struct ph_stream_config *sc, const uint8_t *
 
 				read_pixel(sc, p0, p1, stride, x, y, got);
 				for (unsigned c = 0; c < 3; c++) {
-					if (abs(got[c] - want[c]) <= TOLERANCE)
+					if (abs(got[c] - want[c]) <= (int)tolerance)
 						continue;
 					if (bad++ < 5)
 						printf("frame %u bar %u (%u,%u) component %u: %d, "
@@ -654,8 +666,33 @@ static void check_bars(struct session *s, struct ph_buffer *buf)
 	if (s->sc.pixel_format == PH_FORMAT_NV12)
 		p1 = ph_buffer_plane_count(buf) > 1 ? ph_buffer_map(buf, 1)
 						    : p0 + (size_t)pl0->stride * s->sc.height;
-	CHECK(!check_bars_at(&s->sc, p0, p1, pl0->stride, seq),
+	CHECK(!check_bars_at(&s->sc, p0, p1, pl0->stride, seq, s->tolerance),
 	      "frame %u does not show vivid's colour bars", seq);
+}
+
+/*
+ * The frame number uvc-gadget drew: 16 blocks across the top tenth of the
+ * frame, white for 1, black for 0, most significant first.
+ */
+static unsigned read_counter(struct session *s, struct ph_buffer *buf)
+{
+	const struct ph_plane *pl0 = ph_buffer_plane_at(buf, 0);
+	const uint8_t *p0 = ph_buffer_map(buf, 0), *p1 = p0;
+	unsigned n = 0;
+
+	CHECK(p0, "map plane 0");
+	if (s->sc.pixel_format == PH_FORMAT_NV12)
+		p1 = ph_buffer_plane_count(buf) > 1 ? ph_buffer_map(buf, 1)
+						    : p0 + (size_t)pl0->stride * s->sc.height;
+	for (unsigned bit = 0; bit < 16; bit++) {
+		int px[3];
+
+		read_pixel(&s->sc, p0, p1, pl0->stride, (2 * bit + 1) * s->sc.width / 32,
+			   s->sc.height / 20, px);
+		/* Y' or G': white is above 128 in every range, black below */
+		n = n << 1 | (unsigned)(px[is_rgb(s->sc.pixel_format) ? 1 : 0] > 128);
+	}
+	return n;
 }
 
 /* The same through the test's own mapping of the vgem buffer the frame landed in. */
@@ -674,7 +711,7 @@ static void check_bars_vgem(struct session *s, struct ph_buffer *buf)
 			vb = &s->vgem[i];
 	CHECK(vb, "frame %u completed in a buffer that is none of the imported vgem buffers", seq);
 	CHECK(ioctl(vb->fd, DMA_BUF_IOCTL_SYNC, &sync) == 0, "DMA_BUF_IOCTL_SYNC");
-	bad = check_bars_at(&s->sc, vb->map, NULL, s->sc.stride, seq);
+	bad = check_bars_at(&s->sc, vb->map, NULL, s->sc.stride, seq, s->tolerance);
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
 	ioctl(vb->fd, DMA_BUF_IOCTL_SYNC, &sync);
 	CHECK(!bad, "vgem buffer of frame %u does not hold vivid's colour bars", seq);
@@ -818,6 +855,16 @@ static void capture_frame(struct session *s, struct ph_request *req, unsigned n,
 		}
 	s->have_seq = true;
 	s->last_seq = seq;
+	if (cc->o->counter) {
+		unsigned counter = read_counter(s, buf);
+
+		CHECK(!s->have_counter || counter > s->last_counter,
+		      "frame %u: frame number %u after %u", seq, counter, s->last_counter);
+		if (n == 0 || n + 1 == cc->o->frames)
+			printf("frame %u: the gadget's frame number %u\n", seq, counter);
+		s->have_counter = true;
+		s->last_counter = counter;
+	}
 	if (cc->o->bars && (n % 20 == 0 || n + 1 == cc->o->frames)) {
 		check_bars(s, buf);
 		if (cc->o->vgem)
@@ -836,6 +883,7 @@ static int cmd_capture(const struct options *o)
 	int ret;
 
 	session_open(&s, o->camera);
+	s.tolerance = o->tolerance;
 	session_configure(&s, &role, &o->format, 1, o->width, o->height);
 	if (o->vgem)
 		session_import_vgem(&s);
@@ -1105,11 +1153,15 @@ static int cmd_inject(const struct options *o)
 			       strerror(-s.camera_error), strerror(-s.queue_error));
 			CHECK(s.camera_error < 0, "camera error %d", s.camera_error);
 			stop(&s);
-		} else if (!strcmp(e, "disconnect") || !strcmp(e, "unbind")) {
+		} else if (!strcmp(e, "disconnect") || !strcmp(e, "unbind") ||
+			   !strcmp(e, "unplug")) {
 			char unbind[256];
 
 			if (!strcmp(e, "disconnect")) {
 				vivid_control(o->device, VIVID_CID_DISCONNECT);
+			} else if (!strcmp(e, "unplug")) {
+				CHECK(o->unplug, "--unplug is required");
+				write_file(o->unplug, "\n");
 			} else {
 				CHECK(o->platform, "--platform is required");
 				snprintf(unbind, sizeof(unbind), "%s/unbind",
@@ -1305,8 +1357,8 @@ static int cmd_bars(const struct options *o, const char *path)
 	CHECK(fread(data, 1, size, f) == size, "%s is shorter than one frame (%zu bytes)", path,
 	      size);
 	fclose(f);
-	CHECK(!check_bars_at(&sc, data, data + y_size, stride, 0), "%s: not vivid's colour bars",
-	      path);
+	CHECK(!check_bars_at(&sc, data, data + y_size, stride, 0, o->tolerance),
+	      "%s: not vivid's colour bars", path);
 	printf("%s: colour bars as expected (%s %ux%u, %s)\n", path, ph_format_name(o->format),
 	       o->width, o->height, ph_colorspace_name(sc.colorspace));
 	free(data);
@@ -1389,10 +1441,11 @@ static const char usage[] =
 	"  list [--camera SEL] --expect N [--formats F,F...]\n"
 	"  id [--camera SEL] [--index I]\n"
 	"  capture [--camera SEL] --format F --size WxH [--frames N] [--fps N] [--bars]\n"
-	"          [--dmabuf] [--vgem]\n"
+	"          [--tolerance N] [--counter] [--dmabuf] [--vgem]\n"
 	"  raw [--camera SEL] [--raw-format F] [--size WxH] [--frames N]\n"
 	"  inject [--camera SEL] --device /dev/videoN\n"
 	"         --error buf-error|streamon|fatal|disconnect|unbind [--platform vivid.N]\n"
+	"         --error unplug --unplug FILE\n"
 	"  hotplug [--camera SEL] --platform vivid.N [--hotplug-source udev|kernel]\n"
 	"  ids [--camera SEL] [--expect N] [--listing libudev|sysfs]\n"
 	"      [--hotplug-source udev|kernel]\n"
@@ -1421,9 +1474,13 @@ int main(int argc, char **argv)
 		{"colorspace", required_argument, NULL, 'C'},
 		{"hotplug-source", required_argument, NULL, 'H'},
 		{"listing", required_argument, NULL, 'L'},
+		{"tolerance", required_argument, NULL, 't'},
+		{"counter", no_argument, NULL, 'N'},
+		{"unplug", required_argument, NULL, 'U'},
 		{NULL, 0, NULL, 0},
 	};
-	struct options o = {.frames = 100, .fps = 30, .format = PH_FORMAT_YUYV};
+	struct options o = {
+		.frames = 100, .fps = 30, .format = PH_FORMAT_YUYV, .tolerance = TOLERANCE};
 	const char *cmd;
 	int c;
 
@@ -1495,6 +1552,14 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			o.listing = optarg;
+		case 't':
+			o.tolerance = (unsigned)atoi(optarg);
+			break;
+		case 'N':
+			o.counter = true;
+			break;
+		case 'U':
+			o.unplug = optarg;
 			break;
 		default:
 			return 2;

@@ -11,6 +11,7 @@ doc/vm-tests.md.
 import argparse
 import glob
 import gzip
+import hashlib
 import lzma
 import os
 import re
@@ -27,7 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 META_PACKAGE = 'linux-image-amd64'
 # Modules loaded inside the VM; their dependencies come from their own
 # "depends=" fields, the information depmod writes into modules.dep.
-ROOT_MODULES = ['vivid', 'vgem', 'vimc']
+ROOT_MODULES = ['vivid', 'vgem', 'vimc',
+                # a USB webcam made of a UVC gadget on dummy_hcd (cases/uvc.sh)
+                'dummy_hcd', 'libcomposite', 'usb_f_uvc', 'uvcvideo']
 RESULT_RE = re.compile(r'@@VM-RESULT (\S+) (PASS|FAIL|SKIP) rc=(-?\d+) ms=(\d+)')
 
 
@@ -173,6 +176,31 @@ def build_vimc(version, moddir, tmp):
     dest = os.path.join(moddir, 'kernel', 'drivers', 'media', 'test-drivers', 'vimc')
     os.makedirs(dest, exist_ok=True)
     shutil.copy(os.path.join(vimc, 'vimc.ko'), dest)
+    build_dummy_hcd(tmp, tarball, top, headers, moddir)
+
+
+def iso_patch_tag():
+    """Names the dummy_hcd patch in the cache's ready file: a new patch, a new build."""
+    with open(os.path.join(HERE, 'dummy_hcd-iso.patch'), 'rb') as f:
+        return 'dummy_hcd_iso_' + hashlib.sha256(f.read()).hexdigest()[:12]
+
+
+def build_dummy_hcd(tmp, tarball, top, headers, moddir):
+    """Rebuilds dummy_hcd.ko with dummy_hcd-iso.patch: Debian's fails every
+    isochronous transfer, the only kind the UVC gadget streams with."""
+    log('building dummy_hcd with isochronous transfers')
+    rel = 'drivers/usb/gadget/udc'
+    run(['tar', 'xJf', tarball, '-C', tmp, top + '/' + rel + '/dummy_hcd.c'])
+    run(['patch', '-s', '-p1', '-d', os.path.join(tmp, top),
+         '-i', os.path.join(HERE, 'dummy_hcd-iso.patch')])
+    src = os.path.join(tmp, top, rel)
+    with open(os.path.join(src, 'Makefile'), 'w') as f:
+        f.write('obj-m += dummy_hcd.o\n')
+    run(['make', '-s', '-C', headers, 'M=' + src, 'modules'], stdout=subprocess.DEVNULL)
+    dest = os.path.join(moddir, 'kernel', rel)
+    for old in glob.glob(os.path.join(dest, 'dummy_hcd.ko*')):
+        os.unlink(old)
+    shutil.copy(os.path.join(src, 'dummy_hcd.ko'), dest)
 
 
 def download_kernel(pkg, cache, kdir):
@@ -198,7 +226,7 @@ def download_kernel(pkg, cache, kdir):
         with open(os.path.join(staging, 'version'), 'w') as f:
             f.write(version + '\n')
         with open(os.path.join(staging, 'ready'), 'w') as f:
-            f.write(' '.join(names) + '\n')
+            f.write(' '.join(names + [iso_patch_tag()]) + '\n')
         os.rename(staging, kdir)
 
 
@@ -218,7 +246,7 @@ def fetch_kernel(cache):
     cached = sorted(glob.glob(os.path.join(cache, 'linux-image-*', 'ready')))
     pkg = kernel_package()
     kdir = os.path.join(cache, pkg) if pkg else None
-    if kdir and not ready_with(kdir, ROOT_MODULES):
+    if kdir and not ready_with(kdir, ROOT_MODULES + [iso_patch_tag()]):
         try:
             download_kernel(pkg, cache, kdir)
         except (OSError, subprocess.CalledProcessError, RuntimeError) as err:

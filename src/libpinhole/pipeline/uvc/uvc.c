@@ -107,40 +107,44 @@ static bool native_processed(uint32_t v4l2)
 	return f && !ph_format_is_raw(f);
 }
 
-/* Formats offered: the device's processed ones, then those decoded from Motion-JPEG. */
+/* @r widened to cover @o too. */
+static void range_union(struct ph_size_range *r, const struct ph_size_range *o)
+{
+	r->min_width = o->min_width < r->min_width ? o->min_width : r->min_width;
+	r->min_height = o->min_height < r->min_height ? o->min_height : r->min_height;
+	r->max_width = o->max_width > r->max_width ? o->max_width : r->max_width;
+	r->max_height = o->max_height > r->max_height ? o->max_height : r->max_height;
+}
+
+/*
+ * Formats offered: the device's processed ones, then those decoded from
+ * Motion-JPEG. A format both ways (YUYV from most webcams) is listed once,
+ * with the sizes of both.
+ */
 static int add_formats(struct uvc_camera *uc, struct ph_config *config, unsigned index)
 {
 	const struct ph_v4l2_format_desc *mj = mjpeg_desc(uc);
+	struct ph_size_range jpeg_range;
 	int ret = 0;
 
+	if (mj)
+		ph_v4l2_size_range(mj, &jpeg_range);
 	for (unsigned i = 0; i < uc->format_count && ret == 0; i++) {
 		struct ph_size_range r;
 
 		if (!native_processed(uc->formats[i].fourcc))
 			continue;
 		ph_v4l2_size_range(&uc->formats[i], &r);
+		if (mj && ph_mjpeg_can_decode_to(uc->formats[i].fourcc))
+			range_union(&r, &jpeg_range);
 		ret = ph_config_add_format(config, index, uc->formats[i].fourcc, &r);
 	}
 	for (unsigned i = 0; mj && i < ph_mjpeg_format_count() && ret == 0; i++) {
 		uint32_t f = ph_mjpeg_format_at(i);
-		const struct ph_v4l2_format_desc *d = find_desc(uc, f);
-		struct ph_size_range r;
 
-		ph_v4l2_size_range(mj, &r);
-		if (d) { /* offered natively too: the union of both ranges */
-			struct ph_size_range n;
-
-			ph_v4l2_size_range(d, &n);
-			r.min_width = n.min_width < r.min_width ? n.min_width : r.min_width;
-			r.min_height = n.min_height < r.min_height ? n.min_height : r.min_height;
-			r.max_width = n.max_width > r.max_width ? n.max_width : r.max_width;
-			r.max_height = n.max_height > r.max_height ? n.max_height : r.max_height;
-			for (unsigned k = 0; k < ph_config_format_count(config, index); k++)
-				if (ph_config_format_at(config, index, k) == f)
-					goto next; /* listed once */
-		}
-		ret = ph_config_add_format(config, index, f, &r);
-	next:;
+		if (find_desc(uc, f) && native_processed(f))
+			continue; /* listed above */
+		ret = ph_config_add_format(config, index, f, &jpeg_range);
 	}
 	/* A raw sensor node also makes every format the ISP writes. */
 	if (ret == 0 && uc->isp)
