@@ -1552,6 +1552,7 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			o.listing = optarg;
+			break;
 		case 't':
 			o.tolerance = (unsigned)atoi(optarg);
 			break;
