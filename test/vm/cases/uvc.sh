@@ -101,8 +101,8 @@ echo "uvcvideo's node: $dev"
 check v4l2-ctl -d "$dev" --list-formats-ext
 
 # Enumeration: one uvc camera with the native and the decoded formats.
-check "$VM_TEST_VM" list --camera uvc: --expect 1 --formats YUYV,NV12,RGB888
-id=$("$VM_TEST_VM" id --camera uvc:) || fail "no uvc camera: $id"
+check "$VM_TEST_VM" list --camera uvc:usb- --expect 1 --formats YUYV,NV12,RGB888
+id=$("$VM_TEST_VM" id --camera uvc:usb-) || fail "no uvc camera: $id"
 "$VM_PINHOLE" list > list.txt || fail "pinhole list"
 cat list.txt
 grep -qF "$id" list.txt || fail "pinhole list does not show $id"
@@ -120,7 +120,7 @@ for mode in YUYV:320x240:4:10:10 YUYV:640x480:4:10:10 NV12:640x480:8:2:6 YUYV:80
 $mode
 EOF
 	echo "+ test-vm capture $format $size at $fps fps"
-	"$VM_TEST_VM" capture --camera uvc: --format $format --size $size --frames $frames \
+	"$VM_TEST_VM" capture --camera uvc:usb- --format $format --size $size --frames $frames \
 		--fps $fps --bars --tolerance $tolerance --counter || failed="$failed $format@$size"
 done
 grep 'uvc-gadget: streaming' gadget.log
@@ -143,7 +143,7 @@ grep -q 'auto-exposure mode set to 8$' gadget.log || failed="$failed ae-on-not-r
 grep -E 'brightness|auto-exposure' gadget.log
 
 # Unplug mid-stream.
-check "$VM_TEST_VM" inject --camera uvc: --device "$dev" --error unplug --unplug "$G/UDC"
+check "$VM_TEST_VM" inject --camera uvc:usb- --device "$dev" --error unplug --unplug "$G/UDC"
 for i in $(seq 25); do
 	kill -0 $gadget 2>/dev/null || break
 	sleep 0.2
@@ -151,7 +151,7 @@ done
 kill -0 $gadget 2>/dev/null && failed="$failed gadget-still-running"
 wait $gadget
 grep -q 'uvc-gadget: disconnected' gadget.log || failed="$failed gadget-not-disconnected"
-check "$VM_TEST_VM" list --camera uvc: --expect 0
+check "$VM_TEST_VM" list --camera uvc:usb- --expect 0
 grep 'stall' gadget.log | sort | uniq -c
 tail -n 5 gadget.log
 [ -z "$failed" ] || fail "failed:$failed"
