@@ -42,10 +42,10 @@ void ph_v4l2_subdev_close(struct ph_v4l2_subdev *sd)
 	free(sd);
 }
 
-int ph_v4l2_subdev_get_format(struct ph_v4l2_subdev *sd, uint32_t pad,
+int ph_v4l2_subdev_get_format(struct ph_v4l2_subdev *sd, uint32_t pad, uint32_t which,
 			      struct v4l2_mbus_framefmt *fmt)
 {
-	struct v4l2_subdev_format f = {.which = V4L2_SUBDEV_FORMAT_ACTIVE, .pad = pad};
+	struct v4l2_subdev_format f = {.which = which, .pad = pad};
 	int ret = ph_v4l2_ioctl(sd->fd, VIDIOC_SUBDEV_G_FMT, &f);
 
 	if (ret == 0)
@@ -53,11 +53,10 @@ int ph_v4l2_subdev_get_format(struct ph_v4l2_subdev *sd, uint32_t pad,
 	return ret;
 }
 
-int ph_v4l2_subdev_set_format(struct ph_v4l2_subdev *sd, uint32_t pad,
+int ph_v4l2_subdev_set_format(struct ph_v4l2_subdev *sd, uint32_t pad, uint32_t which,
 			      struct v4l2_mbus_framefmt *fmt)
 {
-	struct v4l2_subdev_format f = {
-		.which = V4L2_SUBDEV_FORMAT_ACTIVE, .pad = pad, .format = *fmt};
+	struct v4l2_subdev_format f = {.which = which, .pad = pad, .format = *fmt};
 	int ret = ph_v4l2_ioctl(sd->fd, VIDIOC_SUBDEV_S_FMT, &f);
 
 	if (ret == 0)

@@ -8,7 +8,8 @@
 #    vimc's 75% colour bars in RGB888 and BGR888;
 #  - Raw Capture 0 (Sensor A): "simple", Bayer through the software ISP
 #    with the IPA's AE/AWB;
-#  - probing leaves the sub-devices' formats as it found them;
+#  - probing leaves the sub-devices' formats as it found them, and works
+#    while another process streams (it uses TRY formats);
 #  - Brightness set through Pinhole reaches the sensor sub-device.
 # vimc has no frame-interval control: it runs at its own pace (--fps 0).
 # vm-timeout: 180
@@ -55,3 +56,14 @@ check "$VM_PINHOLE" capture "$rgb" --frames 2 --control Brightness=0.5 \
 	--stream size=320x240,format=RGB888 --output 'b-#.raw'
 v4l2-ctl -d "$sensor" --get-ctrl brightness | tee ctrl.txt
 grep -q 'brightness: 19[0-9]' ctrl.txt || fail "Brightness=0.5 did not reach Sensor A"
+
+# Probing uses the sub-devices' TRY formats: a context made while another
+# process streams from the same sensor still sees what the route delivers.
+"$VM_PINHOLE" capture "$rgb" --frames 40 --stream size=640x480,format=RGB888 -q &
+streamer=$!
+sleep 2
+check "$VM_PINHOLE" info "$rgb" > busy.txt
+kill -0 $streamer 2>/dev/null || fail "the capture ended before the probe ran"
+wait $streamer || fail "the capture failed while another context probed"
+grep -q SRGGB busy.txt && fail "probing during streaming saw Bayer formats on $rgb"
+grep -q RGB888 busy.txt || fail "probing during streaming lost RGB888 on $rgb"

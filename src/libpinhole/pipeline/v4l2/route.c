@@ -8,6 +8,9 @@
 #include "media/enumerator.h"
 #include "pipeline/v4l2/route.h"
 
+#define TRY    V4L2_SUBDEV_FORMAT_TRY
+#define ACTIVE V4L2_SUBDEV_FORMAT_ACTIVE
+
 /* Format changes the probe may try: enough for vimc's 20 codes across 3 hops, bounded. */
 #define PROBE_BUDGET 2048
 
@@ -198,15 +201,20 @@ static bool same_frame(const struct v4l2_mbus_framefmt *a, const struct v4l2_mbu
 }
 
 /* Hop @i's sink takes what hop i-1 sends: false if it changes it. */
-static bool pass_on(struct ph_v4l2_route_hop *hop, const struct v4l2_mbus_framefmt *in)
+static bool pass_on(struct ph_v4l2_route_hop *hop, uint32_t which,
+		    const struct v4l2_mbus_framefmt *in)
 {
 	struct v4l2_mbus_framefmt fmt = *in;
 
-	return ph_v4l2_subdev_set_format(hop->sd, hop->sink_pad, &fmt) == 0 && same_frame(&fmt, in);
+	return ph_v4l2_subdev_set_format(hop->sd, hop->sink_pad, which, &fmt) == 0 &&
+	       same_frame(&fmt, in);
 }
 
-/* Give every branch what arrives from the route; false (logged if @loud) if one refuses it. */
-static bool feed_branches(struct ph_v4l2_route *route, bool loud)
+/*
+ * Give every branch what arrives from the route (@which: TRY while probing,
+ * ACTIVE at configure, when a refusal is logged); false if one refuses it.
+ */
+static bool feed_branches(struct ph_v4l2_route *route, uint32_t which)
 {
 	for (unsigned i = 0; i < route->branch_count; i++) {
 		struct ph_v4l2_route_branch *b = &route->branches[i];
@@ -216,11 +224,11 @@ static bool feed_branches(struct ph_v4l2_route *route, bool loud)
 		unsigned n = 0;
 		bool ok;
 
-		if (ph_v4l2_subdev_get_format(b->from, b->from_pad, &in) < 0)
+		if (ph_v4l2_subdev_get_format(b->from, b->from_pad, which, &in) < 0)
 			return false;
 		fmt = in;
 		if (b->sd) {
-			ok = ph_v4l2_subdev_set_format(b->sd, b->pad, &fmt) == 0 &&
+			ok = ph_v4l2_subdev_set_format(b->sd, b->pad, which, &fmt) == 0 &&
 			     same_frame(&fmt, &in);
 		} else {
 			ok = ph_v4l2_formats_of_code(b->node, in.code, &fourccs, &n) == 0 && n;
@@ -228,14 +236,15 @@ static bool feed_branches(struct ph_v4l2_route *route, bool loud)
 				pix = (struct ph_v4l2_pix){.fourcc = fourccs[0],
 							   .width = in.width,
 							   .height = in.height};
-				ok = ph_v4l2_set_format(b->node, &pix, true) == 0 &&
+				ok = ph_v4l2_set_format(b->node, &pix,
+							which == V4L2_SUBDEV_FORMAT_ACTIVE) == 0 &&
 				     pix.fourcc == fourccs[0] && pix.width == in.width &&
 				     pix.height == in.height;
 			}
 			free(fourccs);
 		}
 		if (!ok) {
-			if (loud)
+			if (which == V4L2_SUBDEV_FORMAT_ACTIVE)
 				ph_err(b->from->ctx,
 				       "%s (fed by the camera's sensor) refuses media-bus format "
 				       "0x%04x %ux%u; streaming would fail\n",
@@ -285,7 +294,7 @@ static int explore(struct explore *x, unsigned i, const struct v4l2_mbus_framefm
 	unsigned n;
 	int ret;
 
-	if (i > 0 && !pass_on(hop, in))
+	if (i > 0 && !pass_on(hop, TRY, in))
 		return 0;
 	ret = ph_v4l2_subdev_enum_codes(hop->sd, hop->source_pad, &codes, &n);
 	if (ret < 0)
@@ -294,16 +303,16 @@ static int explore(struct explore *x, unsigned i, const struct v4l2_mbus_framefm
 		struct v4l2_mbus_framefmt out;
 
 		x->budget--;
-		if (ph_v4l2_subdev_get_format(hop->sd, hop->source_pad, &out) < 0)
+		if (ph_v4l2_subdev_get_format(hop->sd, hop->source_pad, TRY, &out) < 0)
 			continue;
 		out.code = codes[c];
-		if (ph_v4l2_subdev_set_format(hop->sd, hop->source_pad, &out) < 0 ||
+		if (ph_v4l2_subdev_set_format(hop->sd, hop->source_pad, TRY, &out) < 0 ||
 		    out.code != codes[c])
 			continue;
 		x->codes[i] = codes[c];
 		if (i + 1 < x->route->hop_count)
 			ret = explore(x, i + 1, &out);
-		else if (feed_branches(x->route, false))
+		else if (feed_branches(x->route, TRY))
 			ret = add_modes(x, codes[c], i + 1);
 	}
 	free(codes);
@@ -313,46 +322,9 @@ static int explore(struct explore *x, unsigned i, const struct v4l2_mbus_framefm
 int ph_v4l2_route_probe_modes(struct ph_v4l2_route *route, struct ph_v4l2_device *node,
 			      struct ph_v4l2_route_mode *modes, unsigned *count)
 {
-	struct v4l2_mbus_framefmt saved[PH_V4L2_ROUTE_MAX_HOPS][2];
-	struct v4l2_mbus_framefmt saved_sd[PH_V4L2_ROUTE_MAX_BRANCHES];
-	struct ph_v4l2_pix saved_node[PH_V4L2_ROUTE_MAX_BRANCHES];
 	struct explore x = {.route = route, .node = node, .modes = modes, .budget = PROBE_BUDGET};
-	int ret;
+	int ret = explore(&x, 0, NULL);
 
-	for (unsigned i = 0; i < route->hop_count; i++) {
-		struct ph_v4l2_route_hop *hop = &route->hops[i];
-
-		ret = ph_v4l2_subdev_get_format(hop->sd, hop->source_pad, &saved[i][1]);
-		if (ret == 0 && i > 0)
-			ret = ph_v4l2_subdev_get_format(hop->sd, hop->sink_pad, &saved[i][0]);
-		if (ret < 0)
-			return ret;
-	}
-	for (unsigned i = 0; i < route->branch_count; i++) {
-		struct ph_v4l2_route_branch *b = &route->branches[i];
-
-		ret = b->sd ? ph_v4l2_subdev_get_format(b->sd, b->pad, &saved_sd[i])
-			    : ph_v4l2_get_format(b->node, &saved_node[i]);
-		if (ret < 0)
-			return ret;
-	}
-	ret = explore(&x, 0, NULL);
-	/* Sensor first: a sink's format resets its source pad, so each sink before its source. */
-	for (unsigned i = 0; i < route->hop_count; i++) {
-		struct ph_v4l2_route_hop *hop = &route->hops[i];
-
-		if (i > 0)
-			ph_v4l2_subdev_set_format(hop->sd, hop->sink_pad, &saved[i][0]);
-		ph_v4l2_subdev_set_format(hop->sd, hop->source_pad, &saved[i][1]);
-	}
-	for (unsigned i = 0; i < route->branch_count; i++) {
-		struct ph_v4l2_route_branch *b = &route->branches[i];
-
-		if (b->sd)
-			ph_v4l2_subdev_set_format(b->sd, b->pad, &saved_sd[i]);
-		else
-			ph_v4l2_set_format(b->node, &saved_node[i], true);
-	}
 	*count = x.count;
 	return ret;
 }
@@ -367,13 +339,13 @@ int ph_v4l2_route_configure(struct ph_v4l2_route *route, const struct ph_v4l2_ro
 		struct v4l2_mbus_framefmt fmt;
 		int ret;
 
-		if (i > 0 && !pass_on(hop, &prev)) {
+		if (i > 0 && !pass_on(hop, ACTIVE, &prev)) {
 			ph_err(hop->sd->ctx, "%s refuses media-bus format 0x%04x %ux%u from %s\n",
 			       hop->name, prev.code, prev.width, prev.height,
 			       route->hops[i - 1].name);
 			return -EINVAL;
 		}
-		ret = ph_v4l2_subdev_get_format(hop->sd, hop->source_pad, &fmt);
+		ret = ph_v4l2_subdev_get_format(hop->sd, hop->source_pad, ACTIVE, &fmt);
 		if (ret < 0)
 			return ret;
 		fmt.code = mode->codes[i];
@@ -382,7 +354,7 @@ int ph_v4l2_route_configure(struct ph_v4l2_route *route, const struct ph_v4l2_ro
 			fmt.width = *width;
 			fmt.height = *height;
 		}
-		ret = ph_v4l2_subdev_set_format(hop->sd, hop->source_pad, &fmt);
+		ret = ph_v4l2_subdev_set_format(hop->sd, hop->source_pad, ACTIVE, &fmt);
 		if (ret < 0) {
 			ph_err(hop->sd->ctx, "%s: cannot set its format: %s\n", hop->name,
 			       strerror(-ret));
@@ -397,5 +369,5 @@ int ph_v4l2_route_configure(struct ph_v4l2_route *route, const struct ph_v4l2_ro
 	}
 	*width = prev.width;
 	*height = prev.height;
-	return feed_branches(route, true) ? 0 : -EPIPE;
+	return feed_branches(route, ACTIVE) ? 0 : -EPIPE;
 }

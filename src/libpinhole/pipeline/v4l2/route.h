@@ -17,7 +17,9 @@
  *
  * A route mode is one way to get a pixel format out of the node: the
  * media-bus code each hop's source pad sends. The probe finds them by
- * trying the chain (active formats, restored afterwards).
+ * trying the chain with the sub-devices' TRY formats (each file handle's
+ * own scratch state), so it changes nothing and works while another
+ * process streams.
  */
 
 #include "media/media-device.h"
@@ -68,10 +70,7 @@ void ph_v4l2_route_close(struct ph_v4l2_route *route);
 /* The sensor's sub-device (first hop), where the camera's controls are. */
 struct ph_v4l2_subdev *ph_v4l2_route_sensor(const struct ph_v4l2_route *route);
 
-/*
- * Every pixel format the route can bring to @node, one mode each, found by
- * setting formats along the chain; the chain's formats are restored after.
- */
+/* Every pixel format the route can bring to @node, one mode each (TRY formats only). */
 int ph_v4l2_route_probe_modes(struct ph_v4l2_route *route, struct ph_v4l2_device *node,
 			      struct ph_v4l2_route_mode *modes, unsigned *count);
 /*
