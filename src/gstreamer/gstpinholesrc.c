@@ -866,6 +866,7 @@ static GstFlowReturn make_buffer(GstPinholeSrc *self, struct ph_request *req, Gs
 	const struct ph_control_list *md = ph_request_get_metadata(req);
 	uint32_t sequence = ph_request_get_sequence(req);
 	int64_t ts, duration_us = 0;
+	gboolean copied = self->copy || low_on_requests(self);
 	GstBuffer *buffer;
 
 	if (ph_control_list_get_int64(md, PH_CONTROL_SENSOR_TIMESTAMP, &ts) < 0)
@@ -873,9 +874,8 @@ static GstFlowReturn make_buffer(GstPinholeSrc *self, struct ph_request *req, Gs
 	if (ph_control_list_get_int64(md, PH_CONTROL_FRAME_DURATION, &duration_us) < 0)
 		duration_us = self->frame_duration_us;
 
-	if (self->copy || low_on_requests(self)) {
+	if (copied) {
 		buffer = copy_frame(self, pbuf);
-		queue_request(self, index); /* the camera can have it back at once */
 	} else {
 		buffer = ph_gst_pool_wrap(self->pool, index,
 					  self->bayer ? GST_VIDEO_FORMAT_UNKNOWN
@@ -883,6 +883,8 @@ static GstFlowReturn make_buffer(GstPinholeSrc *self, struct ph_request *req, Gs
 					  self->width, self->height, self->frame_size);
 	}
 	if (!buffer) {
+		if (copied)
+			queue_request(self, index);
 		GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Cannot wrap a frame."), (NULL));
 		return GST_FLOW_ERROR;
 	}
@@ -900,6 +902,8 @@ static GstFlowReturn make_buffer(GstPinholeSrc *self, struct ph_request *req, Gs
 	self->have_sequence = TRUE;
 	self->next_sequence = sequence + 1;
 	attach_metadata(self, buffer, req);
+	if (copied)
+		queue_request(self, index); /* the camera can have it back at once */
 	*out = buffer;
 	return GST_FLOW_OK;
 }

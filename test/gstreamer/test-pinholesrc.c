@@ -306,11 +306,12 @@ GST_START_TEST(test_downstream_holds_frames)
 			zero_copy++;
 		else
 			copies++;
-		/* A copy is only made once the zero-copy frames are used up. */
-		fail_if(copies && gst_is_fd_memory(gst_buffer_peek_memory(buffer, 0)),
-			"frame %u is zero copy after a copy", i);
+		/* Copies carry the frame's metadata too (taken before the request is reused). */
+		fail_unless(gst_structure_has_field(pinhole_meta(buffer), "SensorTimestamp"),
+			    "frame %u has no SensorTimestamp", i);
 	}
-	fail_unless(zero_copy > 0 && copies > 0, "%u zero-copy frames, %u copies", zero_copy,
+	/* Every frame came although the sink held them all: most as copies. */
+	fail_unless(zero_copy > 0 && copies > HELD / 2, "%u zero-copy frames, %u copies", zero_copy,
 		    copies);
 	for (guint i = 0; i < HELD; i++)
 		gst_sample_unref(held[i]);
