@@ -516,18 +516,19 @@ static void print_table(const struct frames *f, const struct table *t)
 /* ---- per-stage breakdown ---------------------------------------------------------------- */
 
 /*
- * A whole frame in the kernels' row layouts (padded rows as isp.c keeps
- * them), so that each kernel can run over every row of a frame on its own.
- * The rows a stage reads come from whole-frame arrays (from L2/L3, where
- * the pipeline reads its rings from L1): the figures are each kernel's
- * cost, not a split of the pipeline's time to the microsecond.
+ * Rings of rows in the kernels' layouts (padded as isp.c pads them), so
+ * that each kernel can run over every row of a frame on its own, its input
+ * rows in cache as in the pipeline. Each stage reads what the previous one
+ * left in the rings (the data are the frame's last rows: any values do for
+ * timing).
  */
+#define STAGE_RING 16
 struct stages {
 	struct ph_isp_kernels k;
 	struct frames *f;
 	unsigned w, h;
 	size_t stride;			/* samples per padded row */
-	uint16_t *raw, *lin, *grn, *xo; /* whole frames of padded rows */
+	uint16_t *raw, *lin, *grn, *xo; /* STAGE_RING padded rows each */
 	int16_t *dh, *dv;
 	uint16_t *dm[3]; /* one demosaiced row */
 	uint8_t *rgb8[3];
@@ -536,18 +537,14 @@ struct stages {
 	struct ph_isp_tone8 tone;
 	struct ph_isp_stats_row srow;
 	struct ph_isp_stats stats;
+	uint32_t hist[PH_ISP_HIST_COPIES][PH_ISP_HIST_BINS];
 	uint8_t *zone;
 	unsigned stage;
 };
 
-/* Padded row @y of a whole-frame array, rows outside the frame clamped to its edges. */
+/* Padded row @y of a ring. */
 #define STAGE_ROW(st, base, y)                                                                     \
-	((base) +                                                                                  \
-	 ((size_t)((y) < 0		 ? 0                                                       \
-		   : (y) >= (int)(st)->h ? (int)(st)->h - 1                                        \
-					 : (y)) *                                                  \
-	  (st)->stride) +                                                                          \
-	 PH_ISP_PAD)
+	((base) + (size_t)((unsigned)(y) % STAGE_RING) * (st)->stride + PH_ISP_PAD)
 
 enum stage_id {
 	ST_UNPACK,
@@ -575,7 +572,7 @@ static int run_stage(void *ctx)
 	const struct ph_isp_kernels *k = &st->k;
 	const unsigned w = st->w;
 
-	for (int y = 0; y < (int)st->h; y++) {
+	for (int y = STAGE_RING; y < (int)st->h + STAGE_RING; y++) {
 		uint16_t *raw = STAGE_ROW(st, st->raw, y), *lin = STAGE_ROW(st, st->lin, y);
 		unsigned gf = (unsigned)(y & 1) ^ 1; /* RGGB */
 		const uint16_t *win[5], *grn[5], *xr[3];
@@ -593,14 +590,16 @@ static int run_stage(void *ctx)
 			dv[d] = STAGE_ROW(st, st->dv, y + d - 3);
 		switch (st->stage) {
 		case ST_UNPACK:
-			k->unpack[PH_ISP_UNPACK_10P](
-				st->f->packed10 + (size_t)y * st->f->packed_stride, 0, w, 10, raw);
+			k->unpack[PH_ISP_UNPACK_10P](st->f->packed10 + (size_t)(y - STAGE_RING) *
+									       st->f->packed_stride,
+						     0, w, 10, raw);
 			break;
 		case ST_STATS:
 			if ((y & 1) && ((unsigned)y / 2) % st->srow.step == 0)
 				k->stats(STAGE_ROW(st, st->raw, y - 1), raw, &st->srow,
-					 &st->stats.zones[(unsigned)y / 2 * 12 / (st->h / 2) * 16],
-					 st->stats.histogram);
+					 &st->stats.zones[(unsigned)(y - STAGE_RING) / 2 * 12 /
+							  (st->h / 2) * 16],
+					 st->hist);
 			break;
 		case ST_LINEARISE:
 			k->linearise(raw, w, &st->lin_row, lin);
@@ -614,7 +613,7 @@ static int run_stage(void *ctx)
 			break;
 		case ST_PACK:
 			k->pack[PH_ISP_PACK_RGB888](st->rgb8[0], st->rgb8[1], st->rgb8[2], w,
-						    st->f->out + (size_t)y * w * 3);
+						    st->f->out + (size_t)(y - STAGE_RING) * w * 3);
 			break;
 		case ST_HQ_DIFF:
 			k->dm_hq_diff(win, w, gf, (int16_t *)STAGE_ROW(st, st->dh, y),
@@ -686,19 +685,19 @@ static void stages_tables(struct stages *st, const struct bench *b)
 static int run_stages(const struct bench *b, struct frames *f)
 {
 	struct stages st = {.f = f, .w = f->width, .h = f->height};
-	size_t frame;
+	size_t ring;
 	struct ph_isp *isp = ph_isp_new(1);
 
 	if (!isp)
 		return -ENOMEM;
 	st.stride = f->width + 2 * PH_ISP_PAD;
-	frame = st.stride * (f->height + 1) * sizeof(uint16_t);
-	st.raw = calloc(1, frame);
-	st.lin = calloc(1, frame);
-	st.grn = calloc(1, frame);
-	st.xo = calloc(1, frame);
-	st.dh = calloc(1, frame);
-	st.dv = calloc(1, frame);
+	ring = st.stride * STAGE_RING * sizeof(uint16_t);
+	st.raw = calloc(1, ring);
+	st.lin = calloc(1, ring);
+	st.grn = calloc(1, ring);
+	st.xo = calloc(1, ring);
+	st.dh = calloc(1, ring);
+	st.dv = calloc(1, ring);
 	st.zone = calloc(1, f->width);
 	bool ok = st.raw && st.lin && st.grn && st.xo && st.dh && st.dv && st.zone &&
 		  ph_isp_kernels_find(ph_isp_get_impl(isp), &st.k);

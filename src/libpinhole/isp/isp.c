@@ -51,7 +51,8 @@ struct scratch {
 	uint16_t *b16[2][3]; /* ... 16-bit */
 	uint16_t *lsc_gain;  /* per-pixel gains of the row */
 	float *lsc_col;	     /* lens shading grid interpolated to the row: 3 x PH_ISP_LSC_MAX */
-	struct ph_isp_stats *stats; /* this thread's sums */
+	struct ph_isp_stats *stats;	    /* this thread's sums (the histogram in @hist) */
+	uint32_t (*hist)[PH_ISP_HIST_BINS]; /* PH_ISP_HIST_COPIES copies (kernels.h) */
 };
 
 enum out_kind {
@@ -479,6 +480,7 @@ static size_t layout_scratch(struct scratch *s, uint8_t *base, unsigned w)
 	s->lsc_gain = carve(base, &at, r16);
 	s->lsc_col = carve(base, &at, 3 * PH_ISP_LSC_MAX * sizeof(float));
 	s->stats = carve(base, &at, sizeof(struct ph_isp_stats));
+	s->hist = carve(base, &at, PH_ISP_HIST_COPIES * sizeof(*s->hist));
 	return at;
 }
 
@@ -615,9 +617,8 @@ static void load_row(const struct frame *f, struct scratch *s, int r, unsigned y
 		if (qy % f->srow.step == 0) {
 			unsigned zy = (unsigned)((uint64_t)qy * f->zones_y / f->quads_y);
 
-			s->stats->quads +=
-				f->k->stats(s->raw[0], s->raw[1], &f->srow,
-					    &s->stats->zones[zy * f->zones_x], s->stats->histogram);
+			s->stats->quads += f->k->stats(s->raw[0], s->raw[1], &f->srow,
+						       &s->stats->zones[zy * f->zones_x], s->hist);
 		}
 	}
 	if (f->lsc) {
@@ -1122,8 +1123,11 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 	f.band_rows = (f.band_rows + 3) & ~3u;
 	f.bands = (f.h + f.band_rows - 1) / f.band_rows;
 	if (f.stats)
-		for (unsigned t = 0; t < isp->threads; t++)
+		for (unsigned t = 0; t < isp->threads; t++) {
 			memset(isp->scratch[t]->stats, 0, sizeof(struct ph_isp_stats));
+			memset(isp->scratch[t]->hist, 0,
+			       PH_ISP_HIST_COPIES * sizeof(*isp->scratch[t]->hist));
+		}
 
 	ph_threadpool_run(isp->pool, band_job, &f, f.bands);
 
@@ -1133,6 +1137,7 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 		stats->zones_y = f.zones_y;
 		for (unsigned t = 0; t < isp->threads; t++) {
 			const struct ph_isp_stats *a = isp->scratch[t]->stats;
+			uint32_t(*hist)[PH_ISP_HIST_BINS] = isp->scratch[t]->hist;
 
 			for (unsigned z = 0; z < f.zones_x * f.zones_y; z++) {
 				stats->zones[z].sum_r += a->zones[z].sum_r;
@@ -1141,8 +1146,9 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 				stats->zones[z].counted += a->zones[z].counted;
 				stats->zones[z].saturated += a->zones[z].saturated;
 			}
-			for (unsigned b = 0; b < PH_ISP_HIST_BINS; b++)
-				stats->histogram[b] += a->histogram[b];
+			for (unsigned c = 0; c < PH_ISP_HIST_COPIES; c++)
+				for (unsigned b = 0; b < PH_ISP_HIST_BINS; b++)
+					stats->histogram[b] += hist[c][b];
 			stats->quads += a->quads;
 		}
 	}

@@ -12,6 +12,7 @@
  * AVX-512 gathers were slower than these AVX2 ones for the tone LUTs, so
  * there is no AVX-512 table yet (ph_isp_set_impl("avx512") is -ENOTSUP).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -215,144 +216,183 @@ AVX2 static void linearise_lsc(const uint16_t *raw, unsigned n, const struct ph_
 
 /* ---- statistics --------------------------------------------------------------------------- */
 
-/* Add the 8 32-bit lanes of each accumulator to zone @z and clear them. */
-AVX2 static inline void stats_flush(struct ph_isp_zone *z, __m256i acc[3])
+/* Running sums of one zone: vector lanes, flushed into the zone when it changes. */
+struct zone_acc {
+	__m256i r, g, b;
+	__m256i counted, saturated; /* minus the counts, per lane */
+	unsigned zone, runs;
+};
+
+AVX2 static inline uint64_t hsum_epu32(__m256i v)
 {
-	uint64_t *sum[3] = {&z->sum_r, &z->sum_g, &z->sum_b};
+	__m256i s = _mm256_add_epi64(_mm256_unpacklo_epi32(v, _mm256_setzero_si256()),
+				     _mm256_unpackhi_epi32(v, _mm256_setzero_si256()));
+	__m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 
-	for (unsigned c = 0; c < 3; c++) {
-		__m256i lo = _mm256_unpacklo_epi32(acc[c], _mm256_setzero_si256());
-		__m256i hi = _mm256_unpackhi_epi32(acc[c], _mm256_setzero_si256());
-		__m256i s = _mm256_add_epi64(lo, hi);
-		__m128i t =
-			_mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+	return (uint64_t)_mm_cvtsi128_si64(t) + (uint64_t)_mm_extract_epi64(t, 1);
+}
 
-		*sum[c] += (uint64_t)_mm_cvtsi128_si64(t) + (uint64_t)_mm_extract_epi64(t, 1);
-		acc[c] = _mm256_setzero_si256();
-	}
+AVX2 static inline void zone_flush(struct zone_acc *a, struct ph_isp_zone *zones)
+{
+	struct ph_isp_zone *z = &zones[a->zone];
+	const __m256i zero = _mm256_setzero_si256();
+
+	z->sum_r += hsum_epu32(a->r);
+	z->sum_g += hsum_epu32(a->g);
+	z->sum_b += hsum_epu32(a->b);
+	z->counted += (uint32_t)hsum_epu32(_mm256_sub_epi32(zero, a->counted));
+	z->saturated += (uint32_t)hsum_epu32(_mm256_sub_epi32(zero, a->saturated));
+	a->r = a->g = a->b = a->counted = a->saturated = zero;
+	a->runs = 0;
 }
 
 /*
- * 8 quads per step, in 32-bit lanes (site 0 or 2 in the low half of a
- * lane as loaded, site 1 or 3 in the high half). Runs of 8 quads in one
- * zone (the usual case) add into vector sums, flushed when the zone
- * changes; others add quad by quad. Subsampled rows are left to the
- * scalar kernel.
+ * Add the lanes of @in (all in zone @z) that are unsaturated (@ok) to the
+ * sums, the others to the saturated count. At most 2^15 adds between
+ * flushes keep every lane below 2^31.
+ */
+AVX2 static inline void zone_add(struct zone_acc *a, struct ph_isp_zone *zones, unsigned z,
+				 __m256i in, __m256i ok, __m256i r, __m256i g, __m256i b)
+{
+	__m256i take = _mm256_and_si256(in, ok);
+
+	if (z != a->zone || a->runs == 32768) {
+		zone_flush(a, zones);
+		a->zone = z;
+	}
+	a->r = _mm256_add_epi32(a->r, _mm256_and_si256(r, take));
+	a->g = _mm256_add_epi32(a->g, _mm256_and_si256(g, take));
+	a->b = _mm256_add_epi32(a->b, _mm256_and_si256(b, take));
+	a->counted = _mm256_add_epi32(a->counted, take);
+	a->saturated = _mm256_add_epi32(a->saturated, _mm256_andnot_si256(ok, in));
+	a->runs++;
+}
+
+/*
+ * 8 sampled quads of a raw row, as 32-bit lanes of their two sites: quads
+ * q .. q+7 (step 1) or the even ones of q .. q+15 (step 2), in order; with
+ * @swap the two sites of each lane change places.
+ */
+AVX2 static inline __m256i quads_ld(const uint16_t *row, unsigned step, bool swap)
+{
+	const __m256i sites =
+		_mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1,
+				 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	__m256i v;
+
+	if (step == 1) {
+		v = _mm256_loadu_si256((const __m256i *)row);
+	} else {
+		__m256 a = _mm256_loadu_ps((const float *)(const void *)row);
+		__m256 b = _mm256_loadu_ps((const float *)(const void *)(row + 16));
+
+		v = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(a, b, 0x88)),
+					     0xd8);
+	}
+	return swap ? _mm256_shuffle_epi8(v, sites) : v;
+}
+
+/* The zones of the 8 quads sampled from @zone (every @step-th, 1 or 2), in 32-bit lanes. */
+AVX2 static inline __m256i zone_lanes(const uint8_t *zone, unsigned step)
+{
+	if (step == 1)
+		return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)zone));
+	return _mm256_and_si256(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)zone)),
+				_mm256_set1_epi32(0xff));
+}
+
+_Static_assert(PH_ISP_HIST_COPIES >= 8, "lane i of 8 counts in histogram copy i");
+
+/*
+ * 8 sampled quads per step, in 32-bit lanes, every quad (step 1) or every
+ * other (step 2; other steps are left to the scalar kernel). The rows and
+ * the sites in a lane are ordered so that R (site_r) is the low half of
+ * row a's lanes: then G1 is the high half, G2 and B the low and high
+ * halves of row b's. The lanes of each zone among the 8 (usually one, at
+ * most two with a monotonic zone table) add into vector sums, flushed when
+ * the zone changes. Lane i counts in histogram copy i. The bin is
+ * min(255, (min(Y, ylim) * scale) >> 16) in 32 bits: with ylim * scale >=
+ * 256 << 16 it equals the 64-bit product's.
  */
 AVX2 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1,
 			   const struct ph_isp_stats_row *p, struct ph_isp_zone *zones,
-			   uint32_t *hist)
+			   uint32_t (*hist)[PH_ISP_HIST_BINS])
 {
+	const unsigned sr = p->site_r, step = p->step, n = p->quads;
+	const uint16_t *row_a = sr & 2 ? raw1 : raw0, *row_b = sr & 2 ? raw0 : raw1;
+	const bool swap = sr & 1;
 	const __m128i shift = _mm_cvtsi32_si128(p->shift);
-	const __m256i black01 = _mm256_set1_epi32(pair16(p->black[0], p->black[1]));
-	const __m256i black23 = _mm256_set1_epi32(pair16(p->black[2], p->black[3]));
+	const __m256i black_a = _mm256_set1_epi32(pair16(p->black[sr], p->black[sr ^ 1]));
+	const __m256i black_b = _mm256_set1_epi32(pair16(p->black[sr ^ 2], p->black[sr ^ 3]));
 	const __m256i white = _mm256_set1_epi16((short)p->white), zero = _mm256_setzero_si256();
 	const __m256i lo16 = _mm256_set1_epi32(0xffff), one = _mm256_set1_epi32(1);
 	const __m256i two = _mm256_set1_epi32(2), r512 = _mm256_set1_epi32(512);
 	const __m256i k_r = _mm256_set1_epi32(306), k_g = _mm256_set1_epi32(601);
 	const __m256i k_b = _mm256_set1_epi32(117), scale = _mm256_set1_epi32((int)p->hist_scale);
-	const __m256i lim = _mm256_set1_epi64x((1 << 24) - 1), c255 = _mm256_set1_epi64x(255);
-	const unsigned sr = p->site_r, n = p->quads;
-	__m256i acc[3] = {zero, zero, zero};
-	unsigned q = 0, cur = 0, runs = 0;
-	uint32_t counted = 0, saturated = 0;
+	const __m256i ylim = _mm256_set1_epi32(
+		(int)(p->hist_scale ? ((256u << 16) + p->hist_scale - 1) / p->hist_scale : 0));
+	const unsigned span = 8 * step; /* quads covered by one vector step */
+	struct zone_acc acc = {zero, zero, zero, zero, zero, 0, 0};
+	unsigned q = 0, sampled = 0;
 
-	if (p->step != 1)
+	if (step > 2 || n < span)
 		return SC.stats(raw0, raw1, p, zones, hist);
-	for (; q + 8 <= n; q += 8) {
-		__m256i a = _mm256_sll_epi16(_mm256_loadu_si256((const __m256i *)(raw0 + 2 * q)),
-					     shift);
-		__m256i b = _mm256_sll_epi16(_mm256_loadu_si256((const __m256i *)(raw1 + 2 * q)),
-					     shift);
+	for (; q + span <= n; q += span) {
+		__m256i a = _mm256_sll_epi16(quads_ld(row_a + 2 * q, step, swap), shift);
+		__m256i b = _mm256_sll_epi16(quads_ld(row_b + 2 * q, step, swap), shift);
 		__m256i mx = _mm256_max_epu16(a, b);
 		/* Per lane: no site >= white. */
 		__m256i ok = _mm256_cmpeq_epi32(_mm256_cmpeq_epi16(_mm256_max_epu16(mx, white), mx),
 						zero);
-		__m256i va = _mm256_subs_epu16(a, black01), vb = _mm256_subs_epu16(b, black23);
-		__m256i v[4] = {_mm256_and_si256(va, lo16), _mm256_srli_epi32(va, 16),
-				_mm256_and_si256(vb, lo16), _mm256_srli_epi32(vb, 16)};
-		__m256i r, g, bl;
+		__m256i va = _mm256_subs_epu16(a, black_a), vb = _mm256_subs_epu16(b, black_b);
+		__m256i r = _mm256_and_si256(va, lo16), g1 = _mm256_srli_epi32(va, 16);
+		__m256i g2 = _mm256_and_si256(vb, lo16), bl = _mm256_srli_epi32(vb, 16);
+		__m256i g;
 
 		if (p->mono) {
-			r = _mm256_add_epi32(_mm256_add_epi32(v[0], v[1]),
-					     _mm256_add_epi32(v[2], v[3]));
-			r = g = bl = _mm256_srli_epi32(_mm256_add_epi32(r, two), 2);
+			__m256i s4 =
+				_mm256_add_epi32(_mm256_add_epi32(r, g1), _mm256_add_epi32(g2, bl));
+
+			r = g = bl = _mm256_srli_epi32(_mm256_add_epi32(s4, two), 2);
 		} else {
-			r = v[sr];
-			bl = v[3 - sr];
-			g = _mm256_srli_epi32(
-				_mm256_add_epi32(_mm256_add_epi32(v[1 ^ sr], v[2 ^ sr]), one), 1);
+			g = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(g1, g2), one), 1);
 		}
 		__m256i y = _mm256_add_epi32(
 			_mm256_add_epi32(_mm256_mullo_epi32(r, k_r), _mm256_mullo_epi32(g, k_g)),
 			_mm256_add_epi32(_mm256_mullo_epi32(bl, k_b), r512));
-		y = _mm256_srli_epi32(y, 10);
-		/* bin = min(255, (y * scale) >> 16), 64-bit products of the even and odd lanes. */
-		__m256i pe = _mm256_mul_epu32(y, scale);
-		__m256i po = _mm256_mul_epu32(_mm256_srli_epi64(y, 32), scale);
+		y = _mm256_min_epu32(_mm256_srli_epi32(y, 10), ylim);
+		y = _mm256_srli_epi32(_mm256_mullo_epi32(y, scale), 16);
 
-		pe = _mm256_blendv_epi8(_mm256_srli_epi64(pe, 16), c255,
-					_mm256_cmpgt_epi64(pe, lim));
-		po = _mm256_blendv_epi8(_mm256_srli_epi64(po, 16), c255,
-					_mm256_cmpgt_epi64(po, lim));
+		/* The 8 bins as bytes (packus saturates at 255: the min of the contract). */
+		__m128i b16 =
+			_mm_packus_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+		uint64_t bins = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(b16, b16));
 
-		uint32_t bins[8];
-
-		_mm256_storeu_si256((__m256i *)bins,
-				    _mm256_or_si256(pe, _mm256_slli_epi64(po, 32)));
 		for (unsigned i = 0; i < 8; i++)
-			hist[bins[i]]++;
+			hist[i][(bins >> (8 * i)) & 0xff]++;
 
-		unsigned okm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok));
-		unsigned z = p->zone[q];
-		uint64_t zz;
+		/* The zones among the 8 lanes, one at a time. */
+		__m256i zl = zone_lanes(p->zone + q, step);
+		unsigned left = 0xff;
 
-		memcpy(&zz, p->zone + q, 8);
-		if (zz == z * 0x0101010101010101ull) {
-			if (z != cur || runs == 32768) { /* lanes stay below 2^31 */
-				stats_flush(&zones[cur], acc);
-				zones[cur].counted += counted;
-				zones[cur].saturated += saturated;
-				counted = saturated = runs = 0;
-				cur = z;
-			}
-			acc[0] = _mm256_add_epi32(acc[0], _mm256_and_si256(r, ok));
-			acc[1] = _mm256_add_epi32(acc[1], _mm256_and_si256(g, ok));
-			acc[2] = _mm256_add_epi32(acc[2], _mm256_and_si256(bl, ok));
-			counted += (unsigned)__builtin_popcount(okm);
-			saturated += 8 - (unsigned)__builtin_popcount(okm);
-			runs++;
-		} else {
-			uint32_t vr[8], vg[8], vbl[8];
+		while (left) {
+			unsigned z = p->zone[q + step * (unsigned)__builtin_ctz(left)];
+			__m256i in = _mm256_cmpeq_epi32(zl, _mm256_set1_epi32((int)z));
 
-			_mm256_storeu_si256((__m256i *)vr, r);
-			_mm256_storeu_si256((__m256i *)vg, g);
-			_mm256_storeu_si256((__m256i *)vbl, bl);
-			for (unsigned i = 0; i < 8; i++) {
-				struct ph_isp_zone *zp = &zones[p->zone[q + i]];
-
-				if (okm >> i & 1) {
-					zp->sum_r += vr[i];
-					zp->sum_g += vg[i];
-					zp->sum_b += vbl[i];
-					zp->counted++;
-				} else {
-					zp->saturated++;
-				}
-			}
+			zone_add(&acc, zones, z, in, ok, r, g, bl);
+			left &= ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(in));
 		}
+		sampled += 8;
 	}
-	stats_flush(&zones[cur], acc);
-	zones[cur].counted += counted;
-	zones[cur].saturated += saturated;
-	if (q < n) {
+	zone_flush(&acc, zones);
+	if (q < n) { /* q is a multiple of the step: the rest samples from its first quad */
 		struct ph_isp_stats_row t = *p;
 
 		t.quads = n - q;
 		t.zone = p->zone + q;
-		SC.stats(raw0 + 2 * q, raw1 + 2 * q, &t, zones, hist);
+		sampled += SC.stats(raw0 + 2 * q, raw1 + 2 * q, &t, zones, hist);
 	}
-	return n;
+	return sampled;
 }
 
 /* ---- demosaic ----------------------------------------------------------------------------- */

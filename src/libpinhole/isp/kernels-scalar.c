@@ -142,7 +142,7 @@ static void linearise_lsc(const uint16_t *raw, unsigned n, const struct ph_isp_l
 /* ---- statistics --------------------------------------------------------------------------- */
 
 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1, const struct ph_isp_stats_row *p,
-		      struct ph_isp_zone *zones, uint32_t *hist)
+		      struct ph_isp_zone *zones, uint32_t (*hist)[PH_ISP_HIST_BINS])
 {
 	unsigned shift = p->shift, count = 0;
 
@@ -166,7 +166,7 @@ static unsigned stats(const uint16_t *raw0, const uint16_t *raw1, const struct p
 		}
 		y = (306 * r + 601 * g + 117 * b + 512) >> 10;
 		uint64_t bin = ((uint64_t)y * p->hist_scale) >> 16;
-		hist[bin > 255 ? 255 : bin]++;
+		hist[count % PH_ISP_HIST_COPIES][bin > 255 ? 255 : bin]++;
 
 		struct ph_isp_zone *z = &zones[p->zone[q]];
 		if (sat) {

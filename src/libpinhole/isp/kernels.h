@@ -31,6 +31,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "isp/isp.h"
+
 #define PH_ISP_WBITS  14
 #define PH_ISP_WMAX   ((1 << PH_ISP_WBITS) - 1) /* 16383 */
 #define PH_ISP_PAD    16			/* readable samples beyond each end of a row */
@@ -72,6 +74,14 @@ struct ph_isp_lin {
 	uint16_t black[2];  /* 16-bit scale, for even and odd columns */
 	uint16_t gain[2];   /* for even and odd columns (ignored by linearise_lsc) */
 };
+
+/*
+ * The histogram a stats kernel counts into is this many copies of
+ * PH_ISP_HIST_BINS counters, summed by isp.c at the end of the frame: a
+ * kernel counts each quad in any one copy, so that runs of equal bins
+ * (flat areas) need not wait on each other's increments.
+ */
+#define PH_ISP_HIST_COPIES 8
 
 /* Statistics of one row of 2x2 quads. */
 struct ph_isp_stats_row {
@@ -156,14 +166,14 @@ struct ph_isp_kernels {
 	 *   Bayer: r = v[site_r], b = v[3 - site_r], g = (g1 + g2 + 1) >> 1
 	 *   mono:  r = g = b = (v0 + v1 + v2 + v3 + 2) >> 2
 	 *   Y = (306 r + 601 g + 117 b + 512) >> 10
-	 *   hist[min(255, (Y * hist_scale) >> 16)]++   (64-bit product)
+	 *   hist[c][min(255, (Y * hist_scale) >> 16)]++   (64-bit product, any copy c)
 	 *   if any s_i >= white: zones[zone[q]].saturated++
 	 *   else: zones[zone[q]] sum_r += r, sum_g += g, sum_b += b, counted++
 	 * @return the number of sampled quads.
 	 */
 	unsigned (*stats)(const uint16_t *raw0, const uint16_t *raw1,
 			  const struct ph_isp_stats_row *p, struct ph_isp_zone *zones,
-			  uint32_t *hist);
+			  uint32_t (*hist)[PH_ISP_HIST_BINS]);
 
 	/*
 	 * Demosaic. The row's own non-green colour is C (R in an R/G row, B in a
