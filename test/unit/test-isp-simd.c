@@ -56,7 +56,8 @@ static bool cpu_runs(const char *name)
 		return __builtin_cpu_supports("avx2");
 	if (!strcmp(name, "avx512"))
 		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
+		       __builtin_cpu_supports("avx512vnni");
 #elif defined(__aarch64__)
 	if (!strcmp(name, "neon"))
 		return true;

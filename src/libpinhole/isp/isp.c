@@ -890,7 +890,7 @@ bool ph_isp_kernels_find(const char *name, struct ph_isp_kernels *k)
 	__builtin_cpu_init();
 	if (!strcmp(name, "avx512") && __builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-	    __builtin_cpu_supports("avx512vbmi")) {
+	    __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vnni")) {
 		ph_isp_kernels_avx512(k);
 		return true;
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * AVX-512 kernels (F, BW, VL, VBMI), bit-exact with the scalar reference
+ * AVX-512 kernels (F, BW, VL, VBMI, VNNI), bit-exact with the scalar reference
  * (kernels-scalar.c; the arithmetic is in kernels.h). Every function
  * carries the target attribute so the rest of the library keeps the
  * baseline ISA; isp.c only picks these kernels when the CPU runs them.
@@ -9,7 +9,8 @@
  * nothing (512-bit linearisation, statistics and fast demosaic measured 5-20%
  * slower there than AVX2), while the two-register permutes (vpermi2w,
  * vpermb, vpermt2b) replace the gathers and shuffle chains of the table
- * lookups, unpacking and interleaves.
+ * lookups, unpacking and interleaves, and vpdpwssd (VNNI: multiply, add
+ * pairs and accumulate) does the colour matrix in fewer operations.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +24,7 @@
 
 #include <immintrin.h>
 
-#define AVX512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+#define AVX512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vnni")))
 
 #define SC ph_isp_kernels_scalar
 
@@ -186,18 +187,19 @@ AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_to
 
 /*
  * 32 int16 results of the colour matrix row (k01, k2, off) on 16-bit
- * x, y, z, clamped to 0..WMAX: exact, the sums fit int32 (kernels.h).
+ * x, y, z, clamped to 0..WMAX: exact, the sums fit int32 (kernels.h). Each
+ * vpdpwssd adds the products of a pair of lanes to the offset.
  */
 AVX512 static inline __attribute__((always_inline)) __m512i ccm_row(__m512i xy_lo, __m512i xy_hi,
 								    __m512i z_lo, __m512i z_hi,
 								    __m512i k01, __m512i k2,
 								    __m512i off)
 {
-	__m512i s0 = _mm512_add_epi32(_mm512_madd_epi16(xy_lo, k01), _mm512_madd_epi16(z_lo, k2));
-	__m512i s1 = _mm512_add_epi32(_mm512_madd_epi16(xy_hi, k01), _mm512_madd_epi16(z_hi, k2));
+	__m512i s0 = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(off, xy_lo, k01), z_lo, k2);
+	__m512i s1 = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(off, xy_hi, k01), z_hi, k2);
 
-	s0 = _mm512_srai_epi32(_mm512_add_epi32(s0, off), PH_ISP_CCM_SHIFT);
-	s1 = _mm512_srai_epi32(_mm512_add_epi32(s1, off), PH_ISP_CCM_SHIFT);
+	s0 = _mm512_srai_epi32(s0, PH_ISP_CCM_SHIFT);
+	s1 = _mm512_srai_epi32(s1, PH_ISP_CCM_SHIFT);
 	return _mm512_min_epu16(_mm512_packus_epi32(s0, s1), _mm512_set1_epi16(PH_ISP_WMAX));
 }
 

@@ -348,7 +348,7 @@ bool ph_isp_kernels_find(const char *name, struct ph_isp_kernels *k);
 #if defined(__x86_64__)
 void ph_isp_kernels_sse41(struct ph_isp_kernels *k);  /* SSE4.1 (x86-64-v2) */
 void ph_isp_kernels_avx2(struct ph_isp_kernels *k);   /* AVX2 */
-void ph_isp_kernels_avx512(struct ph_isp_kernels *k); /* AVX-512 F, BW, VL and VBMI */
+void ph_isp_kernels_avx512(struct ph_isp_kernels *k); /* AVX-512 F, BW, VL, VBMI, VNNI */
 #elif defined(__aarch64__)
 void ph_isp_kernels_neon(struct ph_isp_kernels *k);
 #endif
