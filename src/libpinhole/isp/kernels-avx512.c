@@ -7,7 +7,7 @@
  * What AVX-512 does not speed up stays with the AVX2 kernels: on CPUs that
  * split 512-bit operations in two (AMD Zen 4), plain arithmetic gains
  * nothing (512-bit linearisation, statistics and fast demosaic measured 5-20%
- * slower there than AVX2), while the two-register permutes (vpermi2w,
+ * slower there than AVX2), while the two-register permutes (vpermi2b,
  * vpermb, vpermt2b) replace the gathers and shuffle chains of the table
  * lookups, unpacking and interleaves, and vpdpwssd (VNNI: multiply, add
  * pairs and accumulate) does the colour matrix in fewer operations.
@@ -122,52 +122,101 @@ AVX512 static void unpack_12p(const uint8_t *line, unsigned x0, unsigned n, unsi
 
 /* ---- tone --------------------------------------------------------------------------------- */
 
-/* The 8-bit tone curve's tables, in registers. */
+/*
+ * The 8-bit tone curve's tables (kernels.h) in registers, split in low and
+ * high bytes: 128 entries of each in two registers, so that one vpermi2b
+ * looks up 64 segments' bytes at once (where vpermi2w takes 32 lanes and
+ * 64 entries).
+ */
 struct tone_regs {
-	__m512i k0, k1, k2, k3, d0, d1, d2, d3;
+	__m512i k_lo[2], k_hi[2], d_lo[2], d_hi[2];
 };
+
+/* The low (@hi false) or high bytes of 64 16-bit entries. */
+AVX512 static inline __m512i bytes_of(const void *entries, bool hi)
+{
+	__m512i a = _mm512_loadu_si512(entries);
+	__m512i b = _mm512_loadu_si512((const uint16_t *)entries + 32);
+
+	if (hi) {
+		a = _mm512_srli_epi16(a, 8);
+		b = _mm512_srli_epi16(b, 8);
+	}
+	return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(a)),
+				  _mm512_cvtepi16_epi8(b), 1);
+}
 
 AVX512 static inline struct tone_regs tone8_load(const struct ph_isp_tone8 *t)
 {
 	struct tone_regs r;
 
-	r.k0 = _mm512_loadu_si512(t->k);
-	r.k1 = _mm512_loadu_si512(t->k + 32);
-	r.k2 = _mm512_loadu_si512(t->k + 64);
-	r.k3 = _mm512_loadu_si512(t->k + 96);
-	r.d0 = _mm512_loadu_si512(t->d);
-	r.d1 = _mm512_loadu_si512(t->d + 32);
-	r.d2 = _mm512_loadu_si512(t->d + 64);
-	r.d3 = _mm512_loadu_si512(t->d + 96);
+	for (unsigned i = 0; i < 2; i++) {
+		r.k_lo[i] = bytes_of(t->k + 64 * i, false);
+		r.k_hi[i] = bytes_of(t->k + 64 * i, true);
+		r.d_lo[i] = bytes_of(t->d + 64 * i, false);
+		r.d_hi[i] = bytes_of(t->d + 64 * i, true);
+	}
 	return r;
 }
 
 /*
- * The 8-bit tone curve (kernels.h) of 32 working values, as 32 16-bit
- * lanes: the segment's k and d each by two vpermi2w over 64 entries and a
- * blend on the index's bit 6.
+ * u = min(16 x, x + 15360) of 32 working values: every segment is 256 wide
+ * in u, i = u >> 8 and t = (u & 255) << 7, as kernels.h defines them (16 x
+ * is taken of min(x, 2047), which is large enough above 1024 and fits 16
+ * bits).
  */
-AVX512 static inline __attribute__((always_inline)) __m512i tone8_32(const struct tone_regs *t,
-								     __m512i x)
+AVX512 static inline __m512i tone_u(__m512i x)
 {
-	/*
-	 * In u = min(16 x, x + 15360) every segment is 256 wide: i = u >> 8 and
-	 * t = (u & 255) << 7, as kernels.h defines them (16 x is taken of
-	 * min(x, 2047), which is large enough above 1024 and fits 16 bits).
-	 */
-	__m512i u =
-		_mm512_min_epu16(_mm512_slli_epi16(_mm512_min_epu16(x, _mm512_set1_epi16(2047)), 4),
-				 _mm512_add_epi16(x, _mm512_set1_epi16(15360)));
-	__m512i i = _mm512_srli_epi16(u, 8);
-	__m512i f = _mm512_srli_epi16(_mm512_slli_epi16(u, 8), 1);
-	__mmask32 up = _mm512_test_epi16_mask(i, _mm512_set1_epi16(64));
-	__m512i k = _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t->k0, i, t->k1),
-					    _mm512_permutex2var_epi16(t->k2, i, t->k3));
-	__m512i d = _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t->d0, i, t->d1),
-					    _mm512_permutex2var_epi16(t->d2, i, t->d3));
-	__m512i v = _mm512_add_epi16(k, _mm512_mulhrs_epi16(d, f));
+	return _mm512_min_epu16(_mm512_slli_epi16(_mm512_min_epu16(x, _mm512_set1_epi16(2047)), 4),
+				_mm512_add_epi16(x, _mm512_set1_epi16(15360)));
+}
+
+/* v = k + d t rounded to 8 bits (kernels.h), of 32 lanes. */
+AVX512 static inline __m512i tone_lerp(__m512i k, __m512i d, __m512i u)
+{
+	__m512i t = _mm512_srli_epi16(_mm512_slli_epi16(u, 8), 1);
+	__m512i v = _mm512_add_epi16(k, _mm512_mulhrs_epi16(d, t));
 
 	return _mm512_srli_epi16(_mm512_add_epi16(v, _mm512_set1_epi16(64)), 7);
+}
+
+/*
+ * The 8-bit tone curve of 64 working values (@xa: the first 32, @xb: the
+ * rest) as 64 bytes in order. The segment indices of both halves go to
+ * bytes (packus: lane by lane, a's 8 then b's 8), the four byte lookups
+ * follow that order, and unpacklo/hi of the looked-up bytes return to the
+ * 16-bit lanes of a and b.
+ */
+AVX512 static inline __attribute__((always_inline)) __m512i tone8_64(const struct tone_regs *t,
+								     __m512i xa, __m512i xb)
+{
+	__m512i ua = tone_u(xa), ub = tone_u(xb);
+	__m512i i = _mm512_packus_epi16(_mm512_srli_epi16(ua, 8), _mm512_srli_epi16(ub, 8));
+	__m512i k_lo = _mm512_permutex2var_epi8(t->k_lo[0], i, t->k_lo[1]);
+	__m512i k_hi = _mm512_permutex2var_epi8(t->k_hi[0], i, t->k_hi[1]);
+	__m512i d_lo = _mm512_permutex2var_epi8(t->d_lo[0], i, t->d_lo[1]);
+	__m512i d_hi = _mm512_permutex2var_epi8(t->d_hi[0], i, t->d_hi[1]);
+	__m512i va =
+		tone_lerp(_mm512_unpacklo_epi8(k_lo, k_hi), _mm512_unpacklo_epi8(d_lo, d_hi), ua);
+	__m512i vb =
+		tone_lerp(_mm512_unpackhi_epi8(k_lo, k_hi), _mm512_unpackhi_epi8(d_lo, d_hi), ub);
+
+	/* packus interleaves a and b by 128-bit lane: put the 64-bit halves back in order. */
+	return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
+					_mm512_packus_epi16(va, vb));
+}
+
+/* Lanes of the 64-pixel step at @x of @n under masks: nothing read or written past n. */
+struct step64 {
+	__mmask32 a, b;
+	__mmask64 all;
+};
+
+AVX512 static inline struct step64 step64_at(unsigned x, unsigned n)
+{
+	struct step64 m = {lanes32(n - x), n - x > 32 ? lanes32(n - x - 32) : 0, lanes64(n - x)};
+
+	return m;
 }
 
 AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t,
@@ -175,11 +224,12 @@ AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_to
 {
 	const struct tone_regs tr = tone8_load(t);
 
-	for (unsigned i = 0; i < n; i += 32) { /* the tail under a mask: nothing past n */
-		__mmask32 m = lanes32(n - i);
+	for (unsigned x = 0; x < n; x += 64) {
+		struct step64 m = step64_at(x, n);
 
-		_mm512_mask_cvtepi16_storeu_epi8(
-			dst + i, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, src + i)));
+		_mm512_mask_storeu_epi8(dst + x, m.all,
+					tone8_64(&tr, _mm512_maskz_loadu_epi16(m.a, src + x),
+						 _mm512_maskz_loadu_epi16(m.b, src + x + 32)));
 	}
 }
 
@@ -208,53 +258,86 @@ AVX512 static inline __m512i pair16x(int a, int b)
 	return _mm512_set1_epi32((int)((uint32_t)(uint16_t)a | (uint32_t)(uint16_t)b << 16));
 }
 
-/* Colour matrix and 8-bit tone, 32 pixels per step, the tail under a mask. */
+/* The colour matrix in registers: per output channel, (m0, m1) and (m2, 0) pairs, offset. */
+struct ccm_regs {
+	__m512i k01[3], k2[3], off[3];
+};
+
+/* Channel @i of the colour matrix of 32 pixels @r, @g, @b. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+ccm_32(const struct ccm_regs *c, unsigned i, __m512i r, __m512i g, __m512i b)
+{
+	return ccm_row(_mm512_unpacklo_epi16(r, g), _mm512_unpackhi_epi16(r, g),
+		       _mm512_unpacklo_epi16(b, _mm512_setzero_si512()),
+		       _mm512_unpackhi_epi16(b, _mm512_setzero_si512()), c->k01[i], c->k2[i],
+		       c->off[i]);
+}
+
+/*
+ * Colour matrix (@c NULL: none) and 8-bit tone of 64 pixels from @x, the
+ * lanes from n on (a tail: @m) neither read nor written.
+ */
+AVX512 static inline __attribute__((always_inline)) void
+ccm_tone8_64(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t *const src[3],
+	     uint8_t *const dst[3], unsigned x, const struct step64 *m)
+{
+	__m512i r0, g0, b0, r1, g1, b1;
+
+	if (m) {
+		r0 = _mm512_maskz_loadu_epi16(m->a, src[0] + x);
+		g0 = _mm512_maskz_loadu_epi16(m->a, src[1] + x);
+		b0 = _mm512_maskz_loadu_epi16(m->a, src[2] + x);
+		r1 = _mm512_maskz_loadu_epi16(m->b, src[0] + x + 32);
+		g1 = _mm512_maskz_loadu_epi16(m->b, src[1] + x + 32);
+		b1 = _mm512_maskz_loadu_epi16(m->b, src[2] + x + 32);
+	} else {
+		r0 = _mm512_loadu_si512(src[0] + x);
+		g0 = _mm512_loadu_si512(src[1] + x);
+		b0 = _mm512_loadu_si512(src[2] + x);
+		r1 = _mm512_loadu_si512(src[0] + x + 32);
+		g1 = _mm512_loadu_si512(src[1] + x + 32);
+		b1 = _mm512_loadu_si512(src[2] + x + 32);
+	}
+	__m512i o[3] = {
+		tone8_64(t, c ? ccm_32(c, 0, r0, g0, b0) : r0, c ? ccm_32(c, 0, r1, g1, b1) : r1),
+		tone8_64(t, c ? ccm_32(c, 1, r0, g0, b0) : g0, c ? ccm_32(c, 1, r1, g1, b1) : g1),
+		tone8_64(t, c ? ccm_32(c, 2, r0, g0, b0) : b0, c ? ccm_32(c, 2, r1, g1, b1) : b1)};
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (m)
+			_mm512_mask_storeu_epi8(dst[i] + x, m->all, o[i]);
+		else
+			_mm512_storeu_si512(dst[i] + x, o[i]);
+	}
+}
+
+/* Colour matrix (@mat NULL: none) and 8-bit tone, 64 pixels per step, the tail under masks. */
 AVX512 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
 			     const struct ph_isp_ccm *mat, const struct ph_isp_tone8 *t,
 			     uint8_t *ro, uint8_t *go, uint8_t *bo)
 {
 	const struct tone_regs tr = tone8_load(t);
-	const int half = 1 << (PH_ISP_CCM_SHIFT - 1);
+	const uint16_t *const src[3] = {r, g, b};
+	uint8_t *const dst[3] = {ro, go, bo};
+	struct ccm_regs c;
+	unsigned x = 0;
 
-	if (!mat) {
-		for (unsigned x = 0; x < n; x += 32) {
-			__mmask32 m = lanes32(n - x);
-
-			_mm512_mask_cvtepi16_storeu_epi8(
-				ro + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, r + x)));
-			_mm512_mask_cvtepi16_storeu_epi8(
-				go + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, g + x)));
-			_mm512_mask_cvtepi16_storeu_epi8(
-				bo + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, b + x)));
-		}
-		return;
+	for (unsigned i = 0; i < 3 && mat; i++) {
+		c.k01[i] = pair16x(mat->m[3 * i], mat->m[3 * i + 1]);
+		c.k2[i] = pair16x(mat->m[3 * i + 2], 0);
+		c.off[i] = _mm512_set1_epi32(mat->offset[i] + (1 << (PH_ISP_CCM_SHIFT - 1)));
 	}
-	const __m512i k01r = pair16x(mat->m[0], mat->m[1]), k2r = pair16x(mat->m[2], 0);
-	const __m512i k01g = pair16x(mat->m[3], mat->m[4]), k2g = pair16x(mat->m[5], 0);
-	const __m512i k01b = pair16x(mat->m[6], mat->m[7]), k2b = pair16x(mat->m[8], 0);
-	const __m512i offr = _mm512_set1_epi32(mat->offset[0] + half);
-	const __m512i offg = _mm512_set1_epi32(mat->offset[1] + half);
-	const __m512i offb = _mm512_set1_epi32(mat->offset[2] + half);
+	if (mat) {
+		for (; x + 64 <= n; x += 64)
+			ccm_tone8_64(&c, &tr, src, dst, x, NULL);
+	} else {
+		for (; x + 64 <= n; x += 64)
+			ccm_tone8_64(NULL, &tr, src, dst, x, NULL);
+	}
+	if (x < n) {
+		struct step64 m = step64_at(x, n);
 
-	for (unsigned x = 0; x < n; x += 32) {
-		__mmask32 m = lanes32(n - x);
-		__m512i vr = _mm512_maskz_loadu_epi16(m, r + x),
-			vg = _mm512_maskz_loadu_epi16(m, g + x);
-		__m512i vb = _mm512_maskz_loadu_epi16(m, b + x), zero = _mm512_setzero_si512();
-		__m512i xy_lo = _mm512_unpacklo_epi16(vr, vg),
-			xy_hi = _mm512_unpackhi_epi16(vr, vg);
-		__m512i z_lo = _mm512_unpacklo_epi16(vb, zero),
-			z_hi = _mm512_unpackhi_epi16(vb, zero);
-
-		_mm512_mask_cvtepi16_storeu_epi8(
-			ro + x, m,
-			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01r, k2r, offr)));
-		_mm512_mask_cvtepi16_storeu_epi8(
-			go + x, m,
-			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01g, k2g, offg)));
-		_mm512_mask_cvtepi16_storeu_epi8(
-			bo + x, m,
-			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01b, k2b, offb)));
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, dst, x, &m);
 	}
 }
 
