@@ -527,8 +527,8 @@ struct stages {
 	struct ph_isp_kernels k;
 	struct frames *f;
 	unsigned w, h;
-	size_t stride;			/* samples per padded row */
-	uint16_t *raw, *lin, *grn, *xo; /* STAGE_RING padded rows each */
+	size_t stride;				  /* samples per padded row */
+	uint16_t *raw, *lin, *gh, *gv, *grn, *xo; /* STAGE_RING padded rows each */
 	int16_t *dh, *dv;
 	uint16_t *dm[3]; /* one demosaiced row */
 	uint8_t *rgb8[3];
@@ -554,6 +554,7 @@ enum stage_id {
 	ST_CCM_TONE8,
 	ST_PACK,
 	ST_HQ_DIFF,
+	ST_HQ_GRAD,
 	ST_HQ_GREEN,
 	ST_HQ_CROSS,
 	ST_HQ_RGB,
@@ -561,9 +562,10 @@ enum stage_id {
 };
 
 static const char *const stage_names[ST_COUNT] = {
-	"unpack CSI-2 10-bit", "statistics",	"linearise (black, gains)", "demosaic FAST",
-	"CCM + 8-bit tone",    "pack RGB888",	"HQ 1: differences",	    "HQ 2: green",
-	"HQ 3: cross colour",  "HQ 4: R, G, B",
+	"unpack CSI-2 10-bit", "statistics",	   "linearise (black, gains)",
+	"demosaic FAST",       "CCM + 8-bit tone", "pack RGB888",
+	"HQ 1: differences",   "HQ 2: gradients",  "HQ 3: green",
+	"HQ 4: cross colour",  "HQ 5: R, G, B",
 };
 
 static int run_stage(void *ctx)
@@ -575,19 +577,21 @@ static int run_stage(void *ctx)
 	for (int y = STAGE_RING; y < (int)st->h + STAGE_RING; y++) {
 		uint16_t *raw = STAGE_ROW(st, st->raw, y), *lin = STAGE_ROW(st, st->lin, y);
 		unsigned gf = (unsigned)(y & 1) ^ 1; /* RGGB */
-		const uint16_t *win[5], *grn[5], *xr[3];
-		const int16_t *dh[3], *dv[7];
+		const uint16_t *win[5], *grn[5], *xr[3], *gh[3], *gv[5];
+		const int16_t *dv[5], *dv_grad[2];
 
 		for (int d = 0; d < 5; d++) {
 			win[d] = STAGE_ROW(st, st->lin, y + d - 2);
 			grn[d] = STAGE_ROW(st, st->grn, y + d - 2);
+			dv[d] = STAGE_ROW(st, st->dv, y + d - 2);
+			gv[d] = STAGE_ROW(st, st->gv, y + d - 2);
 		}
+		dv_grad[0] = dv[1];
+		dv_grad[1] = dv[3];
 		for (int d = 0; d < 3; d++) {
-			dh[d] = STAGE_ROW(st, st->dh, y + d - 1);
+			gh[d] = STAGE_ROW(st, st->gh, y + d - 1);
 			xr[d] = STAGE_ROW(st, st->xo, y + d - 1);
 		}
-		for (int d = 0; d < 7; d++)
-			dv[d] = STAGE_ROW(st, st->dv, y + d - 3);
 		switch (st->stage) {
 		case ST_UNPACK:
 			k->unpack[PH_ISP_UNPACK_10P](st->f->packed10 + (size_t)(y - STAGE_RING) *
@@ -619,8 +623,13 @@ static int run_stage(void *ctx)
 			k->dm_hq_diff(win, w, gf, (int16_t *)STAGE_ROW(st, st->dh, y),
 				      (int16_t *)STAGE_ROW(st, st->dv, y));
 			break;
+		case ST_HQ_GRAD:
+			k->dm_hq_grad(STAGE_ROW(st, st->dh, y), dv_grad, w,
+				      STAGE_ROW(st, st->gh, y), STAGE_ROW(st, st->gv, y));
+			break;
 		case ST_HQ_GREEN:
-			k->dm_hq_green(lin, dh, dv, w, gf, STAGE_ROW(st, st->grn, y));
+			k->dm_hq_green(lin, STAGE_ROW(st, st->dh, y), dv, gh, gv, w, gf,
+				       STAGE_ROW(st, st->grn, y));
 			break;
 		case ST_HQ_CROSS:
 			k->dm_hq_cross(win + 1, grn + 1, w, gf, STAGE_ROW(st, st->xo, y));
@@ -637,6 +646,8 @@ static void stages_free(struct stages *st)
 {
 	free(st->raw);
 	free(st->lin);
+	free(st->gh);
+	free(st->gv);
 	free(st->grn);
 	free(st->xo);
 	free(st->dh);
@@ -694,13 +705,15 @@ static int run_stages(const struct bench *b, struct frames *f)
 	ring = st.stride * STAGE_RING * sizeof(uint16_t);
 	st.raw = calloc(1, ring);
 	st.lin = calloc(1, ring);
+	st.gh = calloc(1, ring);
+	st.gv = calloc(1, ring);
 	st.grn = calloc(1, ring);
 	st.xo = calloc(1, ring);
 	st.dh = calloc(1, ring);
 	st.dv = calloc(1, ring);
 	st.zone = calloc(1, f->width);
-	bool ok = st.raw && st.lin && st.grn && st.xo && st.dh && st.dv && st.zone &&
-		  ph_isp_kernels_find(ph_isp_get_impl(isp), &st.k);
+	bool ok = st.raw && st.lin && st.gh && st.gv && st.grn && st.xo && st.dh && st.dv &&
+		  st.zone && ph_isp_kernels_find(ph_isp_get_impl(isp), &st.k);
 	for (unsigned c = 0; c < 3; c++) {
 		st.dm[c] = calloc(f->width + 2 * PH_ISP_PAD, sizeof(uint16_t));
 		st.rgb8[c] = calloc(f->width + 2 * PH_ISP_PAD, 1);

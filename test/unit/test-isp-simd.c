@@ -462,7 +462,7 @@ static void test_demosaic_hq(void **state)
 {
 	struct ph_isp_kernels k;
 	const struct ph_isp_kernels *sc = &ph_isp_kernels_scalar;
-	struct row16 r[7], h[7];
+	struct row16 r[7], h[7], gr[5];
 	uint64_t s = 78;
 
 	NEED_SIMD(&k);
@@ -470,17 +470,31 @@ static void test_demosaic_hq(void **state)
 		r[i] = row16_new();
 		h[i] = row16_new();
 	}
+	for (unsigned i = 0; i < 5; i++)
+		gr[i] = row16_new();
 	for (unsigned w = 0; w < NWIDTHS; w++)
 		for (unsigned rep = 0; rep < 12; rep++) {
 			unsigned n = widths[w], g_first = rep & 1;
 			const uint16_t *const rows[5] = {r[0].p, r[1].p, r[2].p, r[3].p, r[4].p};
-			const int16_t *dh[7], *dv[7];
+			const int16_t *dd[7];
+			const uint16_t *gh[3], *gv[5];
 			struct outs o;
 
-			for (unsigned i = 0; i < 7; i++) /* dv: rows 0..6; dh: rows 2..4 */
-				dv[i] = dh[i] = (const int16_t *)(const void *)h[i].p;
+			for (unsigned i = 0; i < 7; i++)
+				dd[i] = (const int16_t *)(const void *)h[i].p;
+			for (unsigned i = 0; i < 5;
+			     i++) { /* grad_h: rows 0..2, grad_v: rows 0..4 */
+				gv[i] = gr[i].p;
+				if (i < 3)
+					gh[i] = gr[i].p;
+			}
 			fill_window(r, 7, n, rep / 2, &s);
 			fill_diff(h, 7, n, rep / 2 + 1, &s);
+			/* Halved gradients: grad_h up to WMAX, grad_v up to 3 WMAX (kernels.h). */
+			for (unsigned i = 0; i < 5; i++)
+				fill16(gr[i].p - PH_ISP_PAD, n + 2 * PH_ISP_PAD,
+				       i < 3 ? PH_ISP_WMAX : 3 * PH_ISP_WMAX, (rep / 2 + i) % 5,
+				       &s);
 
 			o = outs_new(4 * (size_t)n);
 			int16_t *qa = (int16_t *)(void *)o.a, *qb = (int16_t *)(void *)o.b;
@@ -488,9 +502,17 @@ static void test_demosaic_hq(void **state)
 			k.dm_hq_diff(rows, n, g_first, qb, qb + n);
 			outs_check(&o, "dm_hq_diff", n, rep);
 
+			o = outs_new(4 * (size_t)n);
+			uint16_t *ga = (uint16_t *)(void *)o.a, *gb = (uint16_t *)(void *)o.b;
+			sc->dm_hq_grad(dd[3], dd + 1, n, ga, ga + n);
+			k.dm_hq_grad(dd[3], dd + 1, n, gb, gb + n);
+			outs_check(&o, "dm_hq_grad", n, rep);
+
 			o = outs_new(2 * (size_t)n);
-			sc->dm_hq_green(r[2].p, dh + 2, dv, n, g_first, (uint16_t *)(void *)o.a);
-			k.dm_hq_green(r[2].p, dh + 2, dv, n, g_first, (uint16_t *)(void *)o.b);
+			sc->dm_hq_green(r[2].p, dd[3], dd + 1, gh, gv, n, g_first,
+					(uint16_t *)(void *)o.a);
+			k.dm_hq_green(r[2].p, dd[3], dd + 1, gh, gv, n, g_first,
+				      (uint16_t *)(void *)o.b);
 			outs_check(&o, "dm_hq_green", n, rep);
 
 			o = outs_new(2 * (size_t)n);
@@ -511,6 +533,8 @@ static void test_demosaic_hq(void **state)
 		free(r[i].mem);
 		free(h[i].mem);
 	}
+	for (unsigned i = 0; i < 5; i++)
+		free(gr[i].mem);
 }
 
 static void yuv_coeffs(struct ph_isp_yuv *c, unsigned which, uint64_t *s)

@@ -24,13 +24,15 @@
 #define RING	    16 /* linearised rows kept per band: a power of two >= 2 * HQ_CTX + 2 */
 
 /*
- * The high-quality demosaic runs in four row stages (kernels.h), each
+ * The high-quality demosaic runs in five row stages (kernels.h), each
  * keeping a ring of its rows: the directional differences of row r need
- * linear rows r-2 .. r+2, green r needs differences r-3 .. r+3, cross r
- * needs green r-1 .. r+1 and output row y needs green y-2 .. y+2 and cross
- * y-1 .. y+1. So output row y needs linear rows up to y + HQ_CTX.
+ * linear rows r-2 .. r+2, the gradients of r differences r-1 .. r+1, green
+ * r differences and gradients r-2 .. r+2, cross r needs green r-1 .. r+1
+ * and output row y needs green y-2 .. y+2 and cross y-1 .. y+1. So output
+ * row y needs linear rows up to y + HQ_CTX.
  */
 #define HQ_DIFF_AHEAD  5 /* differences computed up to y + 5 */
+#define HQ_GRAD_AHEAD  4
 #define HQ_GREEN_AHEAD 2
 #define HQ_CROSS_AHEAD 1
 #define HQ_CTX	       (HQ_DIFF_AHEAD + 2)
@@ -42,6 +44,7 @@ struct scratch {
 	uint16_t *lin[RING]; /* linearised rows, padded, by logical row & (RING - 1) */
 	uint16_t *dm[2][3];  /* demosaiced R, G, B of the row pair */
 	int16_t *hq_dh[HQ_RING], *hq_dv[HQ_RING]; /* HQ stages, padded, by row & (HQ_RING - 1) */
+	uint16_t *hq_grad_h[HQ_RING], *hq_grad_v[HQ_RING];
 	uint16_t *hq_green[HQ_RING], *hq_cross[HQ_RING];
 	uint16_t *cc[3];     /* after the colour matrix */
 	uint8_t *o8[2][3];   /* toned 8-bit rows of the pair */
@@ -458,13 +461,16 @@ static size_t layout_scratch(struct scratch *s, uint8_t *base, unsigned w)
 		s->lin[i] = row ? (uint16_t *)(row + pad) : NULL;
 	}
 	for (unsigned i = 0; i < HQ_RING; i++) {
-		uint8_t *row[4] = {carve(base, &at, r16), carve(base, &at, r16),
-				   carve(base, &at, r16), carve(base, &at, r16)};
+		uint8_t *row[6];
 
+		for (unsigned j = 0; j < 6; j++)
+			row[j] = carve(base, &at, r16);
 		s->hq_dh[i] = row[0] ? (int16_t *)(row[0] + pad) : NULL;
 		s->hq_dv[i] = row[1] ? (int16_t *)(row[1] + pad) : NULL;
-		s->hq_green[i] = row[2] ? (uint16_t *)(row[2] + pad) : NULL;
-		s->hq_cross[i] = row[3] ? (uint16_t *)(row[3] + pad) : NULL;
+		s->hq_grad_h[i] = row[2] ? (uint16_t *)(row[2] + pad) : NULL;
+		s->hq_grad_v[i] = row[3] ? (uint16_t *)(row[3] + pad) : NULL;
+		s->hq_green[i] = row[4] ? (uint16_t *)(row[4] + pad) : NULL;
+		s->hq_cross[i] = row[5] ? (uint16_t *)(row[5] + pad) : NULL;
 	}
 	for (unsigned c = 0; c < 3; c++) {
 		for (unsigned i = 0; i < 2; i++) {
@@ -729,17 +735,20 @@ static unsigned g_first_of(const struct frame *f, int r)
 #define HQI(r)	    ((unsigned)((r) + 4 * HQ_RING) & (HQ_RING - 1))
 #define HQ_DH(s, r) ((s)->hq_dh[HQI(r)])
 #define HQ_DV(s, r) ((s)->hq_dv[HQI(r)])
+#define HQ_GH(s, r) ((s)->hq_grad_h[HQI(r)])
+#define HQ_GV(s, r) ((s)->hq_grad_v[HQI(r)])
 #define HQ_G(s, r)  ((s)->hq_green[HQI(r)])
 #define HQ_X(s, r)  ((s)->hq_cross[HQI(r)])
 
 /* Next logical row of each HQ stage to compute in a band. */
 struct hq_state {
-	int diff, green, cross;
+	int diff, grad, green, cross;
 };
 
 static void hq_start(struct hq_state *st, unsigned y0)
 {
 	st->diff = (int)y0 - HQ_DIFF_AHEAD;
+	st->grad = (int)y0 - HQ_GRAD_AHEAD;
 	st->green = (int)y0 - HQ_GREEN_AHEAD;
 	st->cross = (int)y0 - HQ_CROSS_AHEAD;
 }
@@ -756,20 +765,33 @@ static void hq_diff(const struct frame *f, struct scratch *s, int r)
 	mirror_ends_s16(HQ_DV(s, r), f->w);
 }
 
-/* HQ stage 2 (green) of logical row @r. */
+/* HQ stage 2 (the halved gradients of the differences) of logical row @r. */
+static void hq_grad(const struct frame *f, struct scratch *s, int r)
+{
+	const int16_t *dv[2] = {HQ_DV(s, r - 1), HQ_DV(s, r + 1)};
+
+	f->k->dm_hq_grad(HQ_DH(s, r), dv, f->w, HQ_GH(s, r), HQ_GV(s, r));
+	mirror_ends(HQ_GH(s, r), f->w);
+	mirror_ends(HQ_GV(s, r), f->w);
+}
+
+/* HQ stage 3 (green) of logical row @r. */
 static void hq_green(const struct frame *f, struct scratch *s, int r)
 {
-	const int16_t *dh[3], *dv[7];
+	const int16_t *dv[5];
+	const uint16_t *gh[3], *gv[5];
 
 	for (int d = 0; d < 3; d++)
-		dh[d] = HQ_DH(s, r + d - 1);
-	for (int d = 0; d < 7; d++)
-		dv[d] = HQ_DV(s, r + d - 3);
-	f->k->dm_hq_green(LIN(s, r), dh, dv, f->w, g_first_of(f, r), HQ_G(s, r));
+		gh[d] = HQ_GH(s, r + d - 1);
+	for (int d = 0; d < 5; d++) {
+		dv[d] = HQ_DV(s, r + d - 2);
+		gv[d] = HQ_GV(s, r + d - 2);
+	}
+	f->k->dm_hq_green(LIN(s, r), HQ_DH(s, r), dv, gh, gv, f->w, g_first_of(f, r), HQ_G(s, r));
 	mirror_ends(HQ_G(s, r), f->w);
 }
 
-/* HQ stage 3 (the other colour at the non-green sites) of logical row @r. */
+/* HQ stage 4 (the other colour at the non-green sites) of logical row @r. */
 static void hq_cross(const struct frame *f, struct scratch *s, int r)
 {
 	const uint16_t *lin[3], *grn[3];
@@ -796,6 +818,8 @@ static void hq_row(const struct frame *f, struct scratch *s, struct hq_state *st
 		for (; st->green <= st->cross + 1; st->green++) {
 			for (; st->diff <= st->green + 3; st->diff++)
 				hq_diff(f, s, st->diff);
+			for (; st->grad <= st->green + 2; st->grad++)
+				hq_grad(f, s, st->grad);
 			hq_green(f, s, st->green);
 		}
 		hq_cross(f, s, st->cross);

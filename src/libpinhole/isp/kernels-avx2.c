@@ -480,7 +480,6 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
  * parity P take 16 columns, move the P columns' 16-bit values to 8 int32
  * lanes (sel) and put the 8 results back into their columns (put).
  */
-#define HQ_EPS 32 /* EPS of kernels.h */
 
 struct parity {
 	__m128i up;   /* shift left before the arithmetic shift right by 16: selects P */
@@ -558,83 +557,106 @@ AVX2 static void dm_hq_diff(const uint16_t *const rows[5], unsigned n, unsigned 
 	}
 }
 
-/* madd multipliers: the low (even) lane of each pair, and both lanes summed. */
-#define MADD_LO	  0x00000001
-#define MADD_BOTH 0x00010001
+/* madd multiplier: the low (even) lane of each pair. */
+#define MADD_LO 0x00000001
+
+/* The halved gradients of a row's differences (kernels.h), 16 columns per step. */
+AVX2 static void dm_hq_grad(const int16_t *dh, const int16_t *const dv[2], unsigned n,
+			    uint16_t *grad_h, uint16_t *grad_v)
+{
+	const int16_t *u = dv[0], *d = dv[1];
+	unsigned x = 0;
+
+#define LDI(p)		   _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define HALF_ABSDIFF(a, b) _mm256_srli_epi16(absdiff16(a, b), 1)
+	for (; x + 16 <= n; x += 16) {
+		__m256i v = _mm256_add_epi16(HALF_ABSDIFF(LDI(u + x - 1), LDI(d + x - 1)),
+					     HALF_ABSDIFF(LDI(u + x), LDI(d + x)));
+
+		v = _mm256_add_epi16(v, HALF_ABSDIFF(LDI(u + x + 1), LDI(d + x + 1)));
+		_mm256_storeu_si256((__m256i *)(grad_h + x),
+				    HALF_ABSDIFF(LDI(dh + x - 1), LDI(dh + x + 1)));
+		_mm256_storeu_si256((__m256i *)(grad_v + x), v);
+	}
+#undef HALF_ABSDIFF
+#undef LDI
+	if (x < n) {
+		const int16_t *const v2[2] = {u + x, d + x};
+
+		SC.dm_hq_grad(dh + x, v2, n - x, grad_h + x, grad_v + x);
+	}
+}
 
 /*
  * Green at the C sites. With b = x + (C parity), the C sites are b + 2j:
- * every load is relative to b and madd with (1, 0) takes lane 2j, with
- * (1, 1) sums lanes 2j and 2j + 1, so the 3-wide gradient sums need no
- * shifts. Loads reach b - 3 .. b + 18 <= n + 3: inside the mirrored pad.
+ * every load is relative to b, a 32-bit lane's low half is column b + 2j
+ * and its high half b + 2j + 1, so madd with (1, 0) or a mask takes the
+ * C sites, and the 3-wide gradient sums need no shifts. The halved
+ * gradients are at most WMAX each and summed over three rows in 16 bits
+ * (<= 3 WMAX, unsigned). Loads reach b - 2 .. b + 17 <= n + 2: inside the
+ * mirrored pad.
  */
-AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
-			     const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g)
+AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t *const dv[5],
+			     const uint16_t *const grad_h[3], const uint16_t *const grad_v[5],
+			     unsigned n, unsigned g_first, uint16_t *g)
 {
 	const unsigned pc = g_first ^ 1;
 	const struct parity par = parity_of(pc);
-	const __m256i lo = _mm256_set1_epi32(MADD_LO), both = _mm256_set1_epi32(MADD_BOTH);
+	const __m256i lo = _mm256_set1_epi32(MADD_LO), lo16 = _mm256_set1_epi32(0xffff);
 	const __m256i k_22_36 = _mm256_set1_epi32(pair16(22, 36));
 	const __m256i k_36_22 = _mm256_set1_epi32(pair16(36, 22));
 	const __m256i k6 = _mm256_set1_epi32(6), k22 = _mm256_set1_epi32(22);
 	const __m256i k36 = _mm256_set1_epi32(36);
-	const __m256i eps = _mm256_set1_epi32(HQ_EPS), r32 = _mm256_set1_epi32(32);
+	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS_G), r32 = _mm256_set1_epi32(32);
 	const __m256 scale = _mm256_set1_ps(0x1p-10f);
+	const uint16_t *h0 = grad_h[0], *h1 = grad_h[1], *h2 = grad_h[2];
 	unsigned x = 0;
 
 #define LDI(p)	   _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define MADD(v, k) _mm256_madd_epi16(v, k)
+/* Three rows of halved horizontal gradients summed, at columns from @c. */
+#define GH3(c) _mm256_add_epi16(_mm256_add_epi16(LDI(h0 + (c)), LDI(h1 + (c))), LDI(h2 + (c)))
+/* The C-site (low) halves of 32-bit lanes, unsigned. */
+#define LOW(v) _mm256_and_si256(v, lo16)
 	/*
-	 * se at a C site x is T(x) = sum over the rows of DH(x) + DH(x + 1) +
-	 * DH(x + 2), and sw = T(x - 2): the previous C site's se. So only se is
-	 * summed; sw is se moved up one lane, the first lane from the previous
-	 * step (before the first step: T(pc - 2), here).
+	 * se at a C site x is T(x) + T(x + 1) + T(x + 2), T the three-row sum,
+	 * and sw = the previous C site's se: se moved up one lane, the first
+	 * lane from the previous step (before the first step: se at pc - 2).
 	 */
 	const __m256i up1 = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
 	int32_t t0 = 0;
 
 	for (int a = 0; a < 3; a++)
 		for (int c = (int)pc - 2; c <= (int)pc; c++)
-			t0 += abs(dh[a][c - 1] - dh[a][c + 1]);
+			t0 += grad_h[a][c];
 
 	__m256i prev = _mm256_set1_epi32(t0);
 
 	for (; x + 16 <= n; x += 16) {
 		const ptrdiff_t b = (ptrdiff_t)(x + pc);
-		__m256i se = _mm256_setzero_si256(), sn = se, ss = se;
-
-		for (int a = 0; a < 3; a++) {
-			const int16_t *hr = dh[a] + b;
-			__m256i hm1 = LDI(hr - 1), hp1 = LDI(hr + 1), hp3 = LDI(hr + 3);
-			__m256i d0 = absdiff16(hm1, hp1), dp2 = absdiff16(hp1, hp3);
-
-			se = _mm256_add_epi32(se, _mm256_add_epi32(MADD(d0, both), MADD(dp2, lo)));
-		}
+		__m256i t = GH3(b), t2 = GH3(b + 2);
+		__m256i se = _mm256_add_epi32(_mm256_add_epi32(LOW(t), _mm256_srli_epi32(t, 16)),
+					      LOW(t2));
 		__m256i sw_up = _mm256_permutevar8x32_epi32(se, up1);
 		__m256i sw = _mm256_blend_epi32(sw_up, prev, 0x01);
+		__m256i v2 = LOW(LDI(grad_v[2] + b));
+		__m256i sn = _mm256_add_epi32(
+			_mm256_add_epi32(LOW(LDI(grad_v[0] + b)), LOW(LDI(grad_v[1] + b))), v2);
+		__m256i ss = _mm256_add_epi32(
+			_mm256_add_epi32(LOW(LDI(grad_v[3] + b)), LOW(LDI(grad_v[4] + b))), v2);
 
 		prev = sw_up;
-		for (int r = 0; r < 5; r++) {
-			__m256i em = absdiff16(LDI(dv[r] + b - 1), LDI(dv[r + 2] + b - 1));
-			__m256i ep = absdiff16(LDI(dv[r] + b + 1), LDI(dv[r + 2] + b + 1));
-			__m256i e = _mm256_add_epi32(MADD(em, both), MADD(ep, lo));
 
-			if (r <= 2)
-				sn = _mm256_add_epi32(sn, e);
-			if (r >= 2)
-				ss = _mm256_add_epi32(ss, e);
-		}
-
-		const int16_t *h0 = dh[1] + b;
-		__m256i ew = _mm256_add_epi32(MADD(LDI(h0 - 1), k_22_36), MADD(LDI(h0 - 2), k6));
-		__m256i ee = _mm256_add_epi32(MADD(LDI(h0), k_36_22), MADD(LDI(h0 + 2), k6));
-		__m256i c36 = _mm256_mullo_epi32(MADD(LDI(dv[3] + b), lo), k36);
+		const int16_t *hc = dh + b;
+		__m256i ew = _mm256_add_epi32(MADD(LDI(hc - 1), k_22_36), MADD(LDI(hc - 2), k6));
+		__m256i ee = _mm256_add_epi32(MADD(LDI(hc), k_36_22), MADD(LDI(hc + 2), k6));
+		__m256i c36 = _mm256_mullo_epi32(MADD(LDI(dv[2] + b), lo), k36);
 		__m256i en = _mm256_add_epi32(
-			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[2] + b), lo), k22)),
-			_mm256_mullo_epi32(MADD(LDI(dv[1] + b), lo), k6));
+			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[1] + b), lo), k22)),
+			_mm256_mullo_epi32(MADD(LDI(dv[0] + b), lo), k6));
 		__m256i es = _mm256_add_epi32(
-			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k22)),
-			_mm256_mullo_epi32(MADD(LDI(dv[5] + b), lo), k6));
+			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[3] + b), lo), k22)),
+			_mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k6));
 		__m256 tn = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps)), scale);
 		__m256 ts = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps)), scale);
 		__m256 tw = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps)), scale);
@@ -656,14 +678,18 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 		gv = clamp_w32(_mm256_srai_epi32(_mm256_add_epi32(gv, r32), 6));
 		_mm256_storeu_si256((__m256i *)(g + x), put(&par, LDI(m + x), gv));
 	}
+#undef LOW
+#undef GH3
 #undef LDI
 #undef MADD
 	if (x < n) {
-		const int16_t *const h3[3] = {dh[0] + x, dh[1] + x, dh[2] + x};
-		const int16_t *const v7[7] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
-					      dv[4] + x, dv[5] + x, dv[6] + x};
+		const int16_t *const v5[5] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
+					      dv[4] + x};
+		const uint16_t *const gh3[3] = {h0 + x, h1 + x, h2 + x};
+		const uint16_t *const gv5[5] = {grad_v[0] + x, grad_v[1] + x, grad_v[2] + x,
+						grad_v[3] + x, grad_v[4] + x};
 
-		SC.dm_hq_green(m + x, h3, v7, n - x, g_first, g + x);
+		SC.dm_hq_green(m + x, dh + x, v5, gh3, gv5, n - x, g_first, g + x);
 	}
 }
 
@@ -683,7 +709,7 @@ AVX2 static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *cons
 {
 	const struct parity pc = parity_of(g_first ^ 1);
 	const uint16_t *mu = rows[0], *md = rows[2], *gu = grn[0], *g0 = grn[1], *gd = grn[2];
-	const __m256i eps = _mm256_set1_epi32(HQ_EPS);
+	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS);
 	unsigned x = 0;
 
 	for (; x + 16 <= n; x += 16) {
@@ -722,7 +748,7 @@ AVX2 static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const 
 	const uint16_t *mu = rows[0], *m = rows[1], *md = rows[2];
 	const uint16_t *gu2 = grn[0], *gu = grn[1], *g0 = grn[2], *gd = grn[3], *gd2 = grn[4];
 	const uint16_t *xu = xr[0], *x0 = xr[1], *xd = xr[2];
-	const __m256i eps = _mm256_set1_epi32(HQ_EPS);
+	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS);
 	unsigned x = 0;
 
 	for (; x + 16 <= n; x += 16) {
@@ -1141,6 +1167,7 @@ void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 	k->stats = stats;
 	k->demosaic_fast = demosaic_fast;
 	k->dm_hq_diff = dm_hq_diff;
+	k->dm_hq_grad = dm_hq_grad;
 	k->dm_hq_green = dm_hq_green;
 	k->dm_hq_cross = dm_hq_cross;
 	k->dm_hq_rgb = dm_hq_rgb;

@@ -49,6 +49,9 @@
 #define PH_ISP_CCM_SHIFT 12
 /* YUV coefficients are signed Q14 in int16_t. */
 #define PH_ISP_YUV_SHIFT 14
+/* EPS and EPS_G of the high-quality demosaic: keep its weights finite in flat areas. */
+#define PH_ISP_HQ_EPS	32
+#define PH_ISP_HQ_EPS_G 16 /* for the halved gradients of the green stage */
 
 enum ph_isp_unpack {
 	PH_ISP_UNPACK_8,   /* 1 byte per pixel */
@@ -204,18 +207,18 @@ struct ph_isp_kernels {
 	 *          c = clampR(we + e + (fh >> 2) - (fv >> 3), W, E)
 	 *          o = clampR(ns + e + (fv >> 2) - (fh >> 3), N, S)
 	 *
-	 * hq: four row stages (isp.c keeps a ring of each stage's rows), after
+	 * hq: five row stages (isp.c keeps a ring of each stage's rows), after
 	 * Hamilton-Adams directional estimates with gradient-weighted
 	 * colour-difference fusion (in the spirit of Pekkucuksen-Altunbasak's
 	 * GBTF) for green, then colour-difference interpolation weighted by
-	 * gradients for R and B. Intermediate rows (dh, dv, green, cross) are
+	 * gradients for R and B. Intermediate rows (dh, dv, grad_h, grad_v, green, cross) are
 	 * padded like the linear rows (isp.c mirrors PH_ISP_MIRROR samples at
 	 * each end); the kernels write exactly n samples of each. Float
 	 * arithmetic is IEEE binary32, each operation rounded in the order
 	 * written (parenthesised), no fused multiply-add, no reciprocal
 	 * approximations; rne(v) = v rounded to the nearest integer, ties to
 	 * even (|v| < 2^22: (int32)((v + 12582912.0f) - 12582912.0f), or
-	 * cvtps2dq), EPS = 32.
+	 * cvtps2dq), EPS = 32, EPS_G = 16.
 	 *
 	 * dm_hq_diff: rows[0..4] = linear rows y-2 .. y+2; int16 outputs
 	 * (|value| <= WMAX), s = -1 at G columns, +1 at C columns:
@@ -223,16 +226,22 @@ struct ph_isp_kernels {
 	 *   dv[x] = s * (avg2(P(-1,0), P(1,0)) - avg2(P(0,0), avg2(P(-2,0), P(2,0))))
 	 * (green minus the non-green colour along each direction).
 	 *
-	 * dm_hq_green: m = linear row y, dh[0..2] = rows y-1 .. y+1, dv[0..6] =
-	 * rows y-3 .. y+3. Let H(dy, dx) = dh[1 + dy][x + dx], V(dy, dx) =
-	 * dv[3 + dy][x + dx], DH(dy, dx) = |H(dy, dx-1) - H(dy, dx+1)|,
-	 * DV(dy, dx) = |V(dy-1, dx) - V(dy+1, dx)|.
+	 * dm_hq_grad: the halved gradients of the differences of row y, uint16
+	 * (each computed once per row; the green stage sums them over windows):
+	 * dh = row y, dv[0], dv[1] = rows y-1, y+1 of dv:
+	 *   grad_h[x] = |dh[x-1] - dh[x+1]| >> 1                            (<= WMAX)
+	 *   grad_v[x] = sum over b = -1..1 of (|dv[0][x+b] - dv[1][x+b]| >> 1)   (<= 3 WMAX)
+	 *
+	 * dm_hq_green: m = linear row y, dh = row y, dv[0..4] = rows y-2 .. y+2,
+	 * grad_h[0..2] = rows y-1 .. y+1, grad_v[0..4] = rows y-2 .. y+2. Let
+	 * H(dx) = dh[x + dx], V(dy) = dv[2 + dy][x], GH(dy, dx) =
+	 * grad_h[1 + dy][x + dx], GV(dy) = grad_v[2 + dy][x].
 	 *   at G:  g = m[x]
-	 *   at C:  sw = sum over a = -1..1, k = 0..2 of DH(a, -k), se alike of DH(a, k),
-	 *          sn = sum over b = -1..1, k = 0..2 of DV(-k, b), ss alike of DV(k, b)
-	 *          ew = 36 H(0,0) + 22 H(0,-1) + 6 H(0,-2), ee = 36 H(0,0) + 22 H(0,1) + 6 H(0,2)
-	 *          en = 36 V(0,0) + 22 V(-1,0) + 6 V(-2,0), es = 36 V(0,0) + 22 V(1,0) + 6 V(2,0)
-	 *          tX = (float)(sX + EPS) * 0x1p-10f, qX = tX * tX    for X in n, s, w, e
+	 *   at C:  sw = sum over a = -1..1, k = 0..2 of GH(a, -k), se alike of GH(a, k),
+	 *          sn = GV(-2) + GV(-1) + GV(0), ss = GV(0) + GV(1) + GV(2)
+	 *          ew = 36 H(0) + 22 H(-1) + 6 H(-2), ee = 36 H(0) + 22 H(1) + 6 H(2)
+	 *          en = 36 V(0) + 22 V(-1) + 6 V(-2), es = 36 V(0) + 22 V(1) + 6 V(2)
+	 *          tX = (float)(sX + EPS_G) * 0x1p-10f, qX = tX * tX    for X in n, s, w, e
 	 *          a = qn * qs, b = qw * qe
 	 *          wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a
 	 *          num = (wn * en + ws * es) + (ww * ew + we * ee)  (eX converted to float)
@@ -274,8 +283,11 @@ struct ph_isp_kernels {
 			      uint16_t *c, uint16_t *g, uint16_t *o);
 	void (*dm_hq_diff)(const uint16_t *const rows[5], unsigned n, unsigned g_first, int16_t *dh,
 			   int16_t *dv);
-	void (*dm_hq_green)(const uint16_t *m, const int16_t *const dh[3],
-			    const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g);
+	void (*dm_hq_grad)(const int16_t *dh, const int16_t *const dv[2], unsigned n,
+			   uint16_t *grad_h, uint16_t *grad_v);
+	void (*dm_hq_green)(const uint16_t *m, const int16_t *dh, const int16_t *const dv[5],
+			    const uint16_t *const grad_h[3], const uint16_t *const grad_v[5],
+			    unsigned n, unsigned g_first, uint16_t *g);
 	void (*dm_hq_cross)(const uint16_t *const rows[3], const uint16_t *const grn[3], unsigned n,
 			    unsigned g_first, uint16_t *xo);
 	void (*dm_hq_rgb)(const uint16_t *const rows[3], const uint16_t *const grn[5],
