@@ -477,12 +477,12 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
  * HQ stages. Integer parts exactly as the scalar kernels, floats in the
  * same IEEE operations in the same order (no FMA: this file does not
  * enable it), rne by cvtps2dq. The stages that compute at one column
- * parity P take 16 columns, move the P columns' 16-bit values to 8 int32
- * lanes (sel) and put the 8 results back into their columns (put).
+ * parity P take 16 columns x .. x+15, load their inputs from b = x + P on
+ * so that the P columns are the low halves of 32-bit lanes (low_ld, or
+ * madd with (1, 0)), and put the 8 results back into their columns (put).
  */
 
 struct parity {
-	__m128i up;   /* shift left before the arithmetic shift right by 16: selects P */
 	__m128i pl;   /* shift left that places a result in the P half of a 32-bit lane */
 	__m256i keep; /* the other parity's halves */
 };
@@ -491,20 +491,15 @@ AVX2 static inline struct parity parity_of(unsigned p)
 {
 	struct parity r;
 
-	r.up = _mm_cvtsi32_si128(p ? 0 : 16);
 	r.pl = _mm_cvtsi32_si128(p ? 16 : 0);
 	r.keep = _mm256_set1_epi32(p ? 0xffff : (int)0xffff0000u);
 	return r;
 }
 
-AVX2 static inline __m256i sel(const struct parity *p, __m256i v)
+/* The P columns of 16 unsigned samples loaded from a P column on, as 8 int32 lanes. */
+AVX2 static inline __m256i low_ld(const uint16_t *p)
 {
-	return _mm256_srai_epi32(_mm256_sll_epi32(v, p->up), 16);
-}
-
-AVX2 static inline __m256i sel_ld(const struct parity *p, const void *v)
-{
-	return sel(p, _mm256_loadu_si256((const __m256i *)v));
+	return _mm256_and_si256(_mm256_loadu_si256((const __m256i *)p), _mm256_set1_epi32(0xffff));
 }
 
 /* @r (0..WMAX in 8 int32 lanes) into the P columns, the others from @base. */
@@ -713,11 +708,12 @@ AVX2 static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *cons
 	unsigned x = 0;
 
 	for (; x + 16 <= n; x += 16) {
-		__m256i gc = sel_ld(&pc, g0 + x), gc2 = _mm256_add_epi32(gc, gc);
-		__m256i mul = sel_ld(&pc, mu + x - 1), mur = sel_ld(&pc, mu + x + 1);
-		__m256i mdl = sel_ld(&pc, md + x - 1), mdr = sel_ld(&pc, md + x + 1);
-		__m256i gul = sel_ld(&pc, gu + x - 1), gur = sel_ld(&pc, gu + x + 1);
-		__m256i gdl = sel_ld(&pc, gd + x - 1), gdr = sel_ld(&pc, gd + x + 1);
+		const ptrdiff_t b = (ptrdiff_t)(x + (g_first ^ 1));
+		__m256i gc = low_ld(g0 + b), gc2 = _mm256_add_epi32(gc, gc);
+		__m256i mul = low_ld(mu + b - 1), mur = low_ld(mu + b + 1);
+		__m256i mdl = low_ld(md + b - 1), mdr = low_ld(md + b + 1);
+		__m256i gul = low_ld(gu + b - 1), gur = low_ld(gu + b + 1);
+		__m256i gdl = low_ld(gd + b - 1), gdr = low_ld(gd + b + 1);
 		__m256i da =
 			_mm256_add_epi32(_mm256_sub_epi32(gul, mul), _mm256_sub_epi32(gdr, mdr));
 		__m256i db =
@@ -752,22 +748,23 @@ AVX2 static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const 
 	unsigned x = 0;
 
 	for (; x + 16 <= n; x += 16) {
+		const ptrdiff_t b = (ptrdiff_t)(x + g_first);
 		__m256i graw = ld16(g0 + x);
-		__m256i gc = sel(&pg, graw), gc2 = _mm256_add_epi32(gc, gc);
-		__m256i vu = sel_ld(&pg, gu + x), vd = sel_ld(&pg, gd + x);
-		__m256i gl = sel_ld(&pg, g0 + x - 1), gr = sel_ld(&pg, g0 + x + 1);
-		__m256i gv = _mm256_add_epi32(absdiff32(vu, vd),
-					      _mm256_abs_epi32(_mm256_sub_epi32(
-						      _mm256_sub_epi32(gc2, sel_ld(&pg, gu2 + x)),
-						      sel_ld(&pg, gd2 + x))));
+		__m256i gc = low_ld(g0 + b), gc2 = _mm256_add_epi32(gc, gc);
+		__m256i vu = low_ld(gu + b), vd = low_ld(gd + b);
+		__m256i gl = low_ld(g0 + b - 1), gr = low_ld(g0 + b + 1);
+		__m256i gv = _mm256_add_epi32(
+			absdiff32(vu, vd),
+			_mm256_abs_epi32(_mm256_sub_epi32(_mm256_sub_epi32(gc2, low_ld(gu2 + b)),
+							  low_ld(gd2 + b))));
 		__m256i gh = _mm256_add_epi32(
-			absdiff32(gl, gr), _mm256_abs_epi32(_mm256_sub_epi32(
-						   _mm256_sub_epi32(gc2, sel_ld(&pg, g0 + x - 2)),
-						   sel_ld(&pg, g0 + x + 2))));
-		__m256i xu0 = sel_ld(&pg, xu + x), xd0 = sel_ld(&pg, xd + x);
-		__m256i xl = sel_ld(&pg, x0 + x - 1), xrr = sel_ld(&pg, x0 + x + 1);
-		__m256i ml = sel_ld(&pg, m + x - 1), mr = sel_ld(&pg, m + x + 1);
-		__m256i mu0 = sel_ld(&pg, mu + x), md0 = sel_ld(&pg, md + x);
+			absdiff32(gl, gr),
+			_mm256_abs_epi32(_mm256_sub_epi32(_mm256_sub_epi32(gc2, low_ld(g0 + b - 2)),
+							  low_ld(g0 + b + 2))));
+		__m256i xu0 = low_ld(xu + b), xd0 = low_ld(xd + b);
+		__m256i xl = low_ld(x0 + b - 1), xrr = low_ld(x0 + b + 1);
+		__m256i ml = low_ld(m + b - 1), mr = low_ld(m + b + 1);
+		__m256i mu0 = low_ld(mu + b), md0 = low_ld(md + b);
 		__m256i tcv = _mm256_add_epi32(_mm256_add_epi32(eps, gv), absdiff32(xu0, xd0));
 		__m256i tch = _mm256_add_epi32(_mm256_add_epi32(eps, gh), absdiff32(ml, mr));
 		__m256i tov = _mm256_add_epi32(_mm256_add_epi32(eps, gv), absdiff32(mu0, md0));
