@@ -402,12 +402,10 @@ AVX2 static inline __m256i ld16(const uint16_t *p)
 	return _mm256_loadu_si256((const __m256i *)p);
 }
 
-/* (a + b + c + d + 2) >> 2; the sum of 14-bit values fits uint16. */
+/* avg2(avg2(a, b), avg2(c, d)) (kernels.h). */
 AVX2 static inline __m256i avg4(__m256i a, __m256i b, __m256i c, __m256i d)
 {
-	__m256i s = _mm256_add_epi16(_mm256_add_epi16(a, b), _mm256_add_epi16(c, d));
-
-	return _mm256_srli_epi16(_mm256_add_epi16(s, _mm256_set1_epi16(2)), 2);
+	return _mm256_avg_epu16(_mm256_avg_epu16(a, b), _mm256_avg_epu16(c, d));
 }
 
 AVX2 static inline __m256i clamp_r(__m256i v, __m256i lo, __m256i hi)
@@ -442,9 +440,11 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
 		__m256i we_lo = _mm256_min_epi16(ww, ee), we_hi = _mm256_max_epi16(ww, ee);
 
 		/* C sites */
-		__m256i h = _mm256_srai_epi16(_mm256_sub_epi16(p, avg4(n2, s2, w2, e2)), 1);
+		__m256i ns = _mm256_avg_epu16(nn, ss), we = _mm256_avg_epu16(ww, ee);
+		__m256i ns2 = _mm256_avg_epu16(n2, s2), we2 = _mm256_avg_epu16(w2, e2);
+		__m256i h = _mm256_srai_epi16(_mm256_sub_epi16(p, _mm256_avg_epu16(ns2, we2)), 1);
 		__m256i gc =
-			clamp_r(_mm256_add_epi16(avg4(nn, ss, ww, ee), h),
+			clamp_r(_mm256_add_epi16(_mm256_avg_epu16(ns, we), h),
 				_mm256_min_epi16(ns_lo, we_lo), _mm256_max_epi16(ns_hi, we_hi));
 		__m256i oc = clamp_r(
 			_mm256_add_epi16(_mm256_add_epi16(diag, h), _mm256_srai_epi16(h, 1)), dlo,
@@ -452,12 +452,9 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
 
 		/* G sites */
 		__m256i e = _mm256_srai_epi16(_mm256_sub_epi16(p, diag), 1);
-		__m256i fh = _mm256_sub_epi16(p, _mm256_avg_epu16(w2, e2));
-		__m256i fv = _mm256_sub_epi16(p, _mm256_avg_epu16(n2, s2));
-		__m256i cg = _mm256_add_epi16(_mm256_add_epi16(_mm256_avg_epu16(ww, ee), e),
-					      _mm256_srai_epi16(fh, 2));
-		__m256i og = _mm256_add_epi16(_mm256_add_epi16(_mm256_avg_epu16(nn, ss), e),
-					      _mm256_srai_epi16(fv, 2));
+		__m256i fh = _mm256_sub_epi16(p, we2), fv = _mm256_sub_epi16(p, ns2);
+		__m256i cg = _mm256_add_epi16(_mm256_add_epi16(we, e), _mm256_srai_epi16(fh, 2));
+		__m256i og = _mm256_add_epi16(_mm256_add_epi16(ns, e), _mm256_srai_epi16(fv, 2));
 
 		cg = clamp_r(_mm256_sub_epi16(cg, _mm256_srai_epi16(fv, 3)), we_lo, we_hi);
 		og = clamp_r(_mm256_sub_epi16(og, _mm256_srai_epi16(fh, 3)), ns_lo, ns_hi);

@@ -195,6 +195,12 @@ static inline int32_t asr(int32_t a, unsigned s)
 	return a >> s;
 }
 
+/* avg2 of kernels.h, of non-negative values. */
+static inline int32_t avg2(int32_t a, int32_t b)
+{
+	return (a + b + 1) >> 1;
+}
+
 static inline int32_t min2(int32_t a, int32_t b)
 {
 	return a < b ? a : b;
@@ -234,9 +240,9 @@ static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_
 	unsigned cf = g_first ^ 1;
 
 	for (ptrdiff_t x = cf; x < (ptrdiff_t)n; x += 2) { /* C sites */
-		int32_t cross = (u1[x] + d1[x] + m[x - 1] + m[x + 1] + 2) >> 2;
-		int32_t diag = (u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1] + 2) >> 2;
-		int32_t ring = (u2[x] + d2[x] + m[x - 2] + m[x + 2] + 2) >> 2;
+		int32_t cross = avg2(avg2(u1[x], d1[x]), avg2(m[x - 1], m[x + 1]));
+		int32_t diag = avg2(avg2(u1[x - 1], u1[x + 1]), avg2(d1[x - 1], d1[x + 1]));
+		int32_t ring = avg2(avg2(u2[x], d2[x]), avg2(m[x - 2], m[x + 2]));
 		int32_t h = asr(m[x] - ring, 1);
 
 		c[x] = m[x];
@@ -247,9 +253,9 @@ static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_
 				max4(u1[x - 1], u1[x + 1], d1[x - 1], d1[x + 1]));
 	}
 	for (ptrdiff_t x = g_first; x < (ptrdiff_t)n; x += 2) { /* G sites */
-		int32_t we = (m[x - 1] + m[x + 1] + 1) >> 1, ns = (u1[x] + d1[x] + 1) >> 1;
-		int32_t diag = (u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1] + 2) >> 2;
-		int32_t we2 = (m[x - 2] + m[x + 2] + 1) >> 1, ns2 = (u2[x] + d2[x] + 1) >> 1;
+		int32_t we = avg2(m[x - 1], m[x + 1]), ns = avg2(u1[x], d1[x]);
+		int32_t diag = avg2(avg2(u1[x - 1], u1[x + 1]), avg2(d1[x - 1], d1[x + 1]));
+		int32_t we2 = avg2(m[x - 2], m[x + 2]), ns2 = avg2(u2[x], d2[x]);
 		int32_t e = asr(m[x] - diag, 1);
 		int32_t fh = m[x] - we2, fv = m[x] - ns2;
 

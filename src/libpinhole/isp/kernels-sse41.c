@@ -92,12 +92,10 @@ SSE41 static inline __m128i ld16(const uint16_t *p)
 	return _mm_loadu_si128((const __m128i *)p);
 }
 
-/* (a + b + c + d + 2) >> 2; the sum of 14-bit values fits uint16. */
+/* avg2(avg2(a, b), avg2(c, d)) (kernels.h). */
 SSE41 static inline __m128i avg4(__m128i a, __m128i b, __m128i c, __m128i d)
 {
-	__m128i s = _mm_add_epi16(_mm_add_epi16(a, b), _mm_add_epi16(c, d));
-
-	return _mm_srli_epi16(_mm_add_epi16(s, _mm_set1_epi16(2)), 2);
+	return _mm_avg_epu16(_mm_avg_epu16(a, b), _mm_avg_epu16(c, d));
 }
 
 SSE41 static inline __m128i clamp_r(__m128i v, __m128i lo, __m128i hi)
@@ -132,20 +130,19 @@ SSE41 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsig
 		__m128i we_lo = _mm_min_epi16(ww, ee), we_hi = _mm_max_epi16(ww, ee);
 
 		/* C sites */
-		__m128i h = _mm_srai_epi16(_mm_sub_epi16(p, avg4(n2, s2, w2, e2)), 1);
-		__m128i gc = clamp_r(_mm_add_epi16(avg4(nn, ss, ww, ee), h),
+		__m128i ns = _mm_avg_epu16(nn, ss), we = _mm_avg_epu16(ww, ee);
+		__m128i ns2 = _mm_avg_epu16(n2, s2), we2 = _mm_avg_epu16(w2, e2);
+		__m128i h = _mm_srai_epi16(_mm_sub_epi16(p, _mm_avg_epu16(ns2, we2)), 1);
+		__m128i gc = clamp_r(_mm_add_epi16(_mm_avg_epu16(ns, we), h),
 				     _mm_min_epi16(ns_lo, we_lo), _mm_max_epi16(ns_hi, we_hi));
 		__m128i oc = clamp_r(_mm_add_epi16(_mm_add_epi16(diag, h), _mm_srai_epi16(h, 1)),
 				     dlo, dhi);
 
 		/* G sites */
 		__m128i e = _mm_srai_epi16(_mm_sub_epi16(p, diag), 1);
-		__m128i fh = _mm_sub_epi16(p, _mm_avg_epu16(w2, e2));
-		__m128i fv = _mm_sub_epi16(p, _mm_avg_epu16(n2, s2));
-		__m128i cg = _mm_add_epi16(_mm_add_epi16(_mm_avg_epu16(ww, ee), e),
-					   _mm_srai_epi16(fh, 2));
-		__m128i og = _mm_add_epi16(_mm_add_epi16(_mm_avg_epu16(nn, ss), e),
-					   _mm_srai_epi16(fv, 2));
+		__m128i fh = _mm_sub_epi16(p, we2), fv = _mm_sub_epi16(p, ns2);
+		__m128i cg = _mm_add_epi16(_mm_add_epi16(we, e), _mm_srai_epi16(fh, 2));
+		__m128i og = _mm_add_epi16(_mm_add_epi16(ns, e), _mm_srai_epi16(fv, 2));
 
 		cg = clamp_r(_mm_sub_epi16(cg, _mm_srai_epi16(fv, 3)), we_lo, we_hi);
 		og = clamp_r(_mm_sub_epi16(og, _mm_srai_epi16(fh, 3)), ns_lo, ns_hi);

@@ -189,9 +189,10 @@ struct ph_isp_kernels {
 	 * fast: Malvar-He-Cutler (2004) in 16-bit steps, each result clamped
 	 * to the range of the samples it interpolates between (no overshoot at
 	 * hard edges). rows[0..4] = y-2 .. y+2. Every intermediate fits int16
-	 * (|v| <= 30719); avg4(a,b,c,d) = (a + b + c + d + 2) >> 2 (the sum fits
-	 * uint16), avg2(a,b) = (a + b + 1) >> 1 (= pavgw); clampR(v, a, b, ...) =
-	 * min(max(v, min(a, b, ...)), max(a, b, ...)).
+	 * (|v| <= 30719); avg2(a,b) = (a + b + 1) >> 1 (= pavgw), avg4(a,b,c,d)
+	 * = avg2(avg2(a,b), avg2(c,d)) (the pair means are shared with the G
+	 * sites' terms); clampR(v, a, b, ...) = min(max(v, min(a, b, ...)),
+	 * max(a, b, ...)).
 	 *   at C:  N = P(-1,0), S = P(1,0), W = P(0,-1), E = P(0,1)
 	 *          NW = P(-1,-1), NE = P(-1,1), SW = P(1,-1), SE = P(1,1)
 	 *          cross = avg4(N, S, W, E), diag = avg4(NW, NE, SW, SE)
