@@ -295,7 +295,8 @@ static int frames_init(struct frames *f, uint32_t w, uint32_t h)
 	f->packed10 = malloc((size_t)f->packed_stride * h);
 	f->raw8 = malloc(pixels);
 	f->raw16 = malloc(pixels * 2);
-	f->out = malloc(f->out_size + (size_t)f->packed_stride * h);
+	/* Page-aligned, as the mmap()ed buffers of a camera are. */
+	f->out = aligned_alloc(4096, (f->out_size + (size_t)f->packed_stride * h + 4095) & ~4095ul);
 	f->scratch = malloc(f->out_size + (size_t)f->packed_stride * h);
 	f->stats = malloc(sizeof(*f->stats));
 	if (!f->packed10 || !f->raw8 || !f->raw16 || !f->out || !f->scratch || !f->stats) {
