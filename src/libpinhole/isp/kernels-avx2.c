@@ -597,10 +597,8 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t
 	const __m256i lo = _mm256_set1_epi32(MADD_LO), lo16 = _mm256_set1_epi32(0xffff);
 	const __m256i k_22_36 = _mm256_set1_epi32(pair16(22, 36));
 	const __m256i k_36_22 = _mm256_set1_epi32(pair16(36, 22));
-	const __m256i k6 = _mm256_set1_epi32(6), k22 = _mm256_set1_epi32(22);
-	const __m256i k36 = _mm256_set1_epi32(36);
+	const __m256i k6 = _mm256_set1_epi32(6); /* (6, 0): the low lane */
 	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS_G), r32 = _mm256_set1_epi32(32);
-	const __m256 scale = _mm256_set1_ps(0x1p-10f);
 	const uint16_t *h0 = grad_h[0], *h1 = grad_h[1], *h2 = grad_h[2];
 	unsigned x = 0;
 
@@ -642,17 +640,20 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t
 		const int16_t *hc = dh + b;
 		__m256i ew = _mm256_add_epi32(MADD(LDI(hc - 1), k_22_36), MADD(LDI(hc - 2), k6));
 		__m256i ee = _mm256_add_epi32(MADD(LDI(hc), k_36_22), MADD(LDI(hc + 2), k6));
-		__m256i c36 = _mm256_mullo_epi32(MADD(LDI(dv[2] + b), lo), k36);
+		/* (V(0), V(-1)) and (V(0), V(1)) pairs in each lane, for one madd each. */
+		__m256i v0 = LDI(dv[2] + b);
 		__m256i en = _mm256_add_epi32(
-			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[1] + b), lo), k22)),
-			_mm256_mullo_epi32(MADD(LDI(dv[0] + b), lo), k6));
+			MADD(_mm256_blend_epi16(v0, _mm256_slli_epi32(LDI(dv[1] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[0] + b), k6));
 		__m256i es = _mm256_add_epi32(
-			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[3] + b), lo), k22)),
-			_mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k6));
-		__m256 tn = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps)), scale);
-		__m256 ts = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps)), scale);
-		__m256 tw = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps)), scale);
-		__m256 te = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(se, eps)), scale);
+			MADD(_mm256_blend_epi16(v0, _mm256_slli_epi32(LDI(dv[3] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[4] + b), k6));
+		__m256 tn = _mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps));
+		__m256 ts = _mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps));
+		__m256 tw = _mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps));
+		__m256 te = _mm256_cvtepi32_ps(_mm256_add_epi32(se, eps));
 		__m256 qn = _mm256_mul_ps(tn, tn), qs = _mm256_mul_ps(ts, ts);
 		__m256 qw = _mm256_mul_ps(tw, tw), qe = _mm256_mul_ps(te, te);
 		__m256 pa = _mm256_mul_ps(qn, qs), pb = _mm256_mul_ps(qw, qe);

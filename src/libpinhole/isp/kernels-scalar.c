@@ -334,10 +334,8 @@ static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t *con
 		int32_t ee = 36 * dh[x] + 22 * dh[x + 1] + 6 * dh[x + 2];
 		int32_t en = 36 * v0[x] + 22 * dv[1][x] + 6 * dv[0][x];
 		int32_t es = 36 * v0[x] + 22 * dv[3][x] + 6 * dv[4][x];
-		float tn = (float)(sn + PH_ISP_HQ_EPS_G) * 0x1p-10f,
-		      ts = (float)(ss + PH_ISP_HQ_EPS_G) * 0x1p-10f;
-		float tw = (float)(sw + PH_ISP_HQ_EPS_G) * 0x1p-10f,
-		      te = (float)(se + PH_ISP_HQ_EPS_G) * 0x1p-10f;
+		float tn = (float)(sn + PH_ISP_HQ_EPS_G), ts = (float)(ss + PH_ISP_HQ_EPS_G);
+		float tw = (float)(sw + PH_ISP_HQ_EPS_G), te = (float)(se + PH_ISP_HQ_EPS_G);
 		float qn = tn * tn, qs = ts * ts, qw = tw * tw, qe = te * te;
 		float a = qn * qs, b = qw * qe;
 		float wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a;

@@ -289,10 +289,8 @@ SSE41 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_
 	const __m128i lo = _mm_set1_epi32(MADD_LO), lo16 = _mm_set1_epi32(0xffff);
 	const __m128i k_22_36 = _mm_set1_epi32(pair16(22, 36));
 	const __m128i k_36_22 = _mm_set1_epi32(pair16(36, 22));
-	const __m128i k6 = _mm_set1_epi32(6), k22 = _mm_set1_epi32(22);
-	const __m128i k36 = _mm_set1_epi32(36);
+	const __m128i k6 = _mm_set1_epi32(6); /* (6, 0): the low lane */
 	const __m128i eps = _mm_set1_epi32(PH_ISP_HQ_EPS_G), r32 = _mm_set1_epi32(32);
-	const __m128 scale = _mm_set1_ps(0x1p-10f);
 	const uint16_t *h0 = grad_h[0], *h1 = grad_h[1], *h2 = grad_h[2];
 	unsigned x = 0;
 
@@ -318,17 +316,20 @@ SSE41 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_
 		const int16_t *hc = dh + b;
 		__m128i ew = _mm_add_epi32(MADD(LDI(hc - 1), k_22_36), MADD(LDI(hc - 2), k6));
 		__m128i ee = _mm_add_epi32(MADD(LDI(hc), k_36_22), MADD(LDI(hc + 2), k6));
-		__m128i c36 = _mm_mullo_epi32(MADD(LDI(dv[2] + b), lo), k36);
+		/* (V(0), V(-1)) and (V(0), V(1)) pairs in each lane, for one madd each. */
+		__m128i v0 = LDI(dv[2] + b);
 		__m128i en = _mm_add_epi32(
-			_mm_add_epi32(c36, _mm_mullo_epi32(MADD(LDI(dv[1] + b), lo), k22)),
-			_mm_mullo_epi32(MADD(LDI(dv[0] + b), lo), k6));
+			MADD(_mm_blend_epi16(v0, _mm_slli_epi32(LDI(dv[1] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[0] + b), k6));
 		__m128i es = _mm_add_epi32(
-			_mm_add_epi32(c36, _mm_mullo_epi32(MADD(LDI(dv[3] + b), lo), k22)),
-			_mm_mullo_epi32(MADD(LDI(dv[4] + b), lo), k6));
-		__m128 tn = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(sn, eps)), scale);
-		__m128 ts = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(ss, eps)), scale);
-		__m128 tw = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(sw, eps)), scale);
-		__m128 te = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(se, eps)), scale);
+			MADD(_mm_blend_epi16(v0, _mm_slli_epi32(LDI(dv[3] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[4] + b), k6));
+		__m128 tn = _mm_cvtepi32_ps(_mm_add_epi32(sn, eps));
+		__m128 ts = _mm_cvtepi32_ps(_mm_add_epi32(ss, eps));
+		__m128 tw = _mm_cvtepi32_ps(_mm_add_epi32(sw, eps));
+		__m128 te = _mm_cvtepi32_ps(_mm_add_epi32(se, eps));
 		__m128 qn = _mm_mul_ps(tn, tn), qs = _mm_mul_ps(ts, ts);
 		__m128 qw = _mm_mul_ps(tw, tw), qe = _mm_mul_ps(te, te);
 		__m128 pa = _mm_mul_ps(qn, qs), pb = _mm_mul_ps(qw, qe);

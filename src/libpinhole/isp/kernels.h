@@ -242,15 +242,15 @@ struct ph_isp_kernels {
 	 *          sn = GV(-2) + GV(-1) + GV(0), ss = GV(0) + GV(1) + GV(2)
 	 *          ew = 36 H(0) + 22 H(-1) + 6 H(-2), ee = 36 H(0) + 22 H(1) + 6 H(2)
 	 *          en = 36 V(0) + 22 V(-1) + 6 V(-2), es = 36 V(0) + 22 V(1) + 6 V(2)
-	 *          tX = (float)(sX + EPS_G) * 0x1p-10f, qX = tX * tX    for X in n, s, w, e
+	 *          tX = (float)(sX + EPS_G), qX = tX * tX    for X in n, s, w, e
 	 *          a = qn * qs, b = qw * qe
 	 *          wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a
 	 *          num = (wn * en + ws * es) + (ww * ew + we * ee)  (eX converted to float)
 	 *          den = (wn + ws) + (ww + we)
 	 *          g = clampW(((m[x] << 6) + rne(num / den) + 32) >> 6)
 	 *        (wX is 1 / tX^2 times the product of all four qX: the inverse-square
-	 *        gradient weights with one division; the scale 2^-10 keeps every
-	 *        product within float's normal range)
+	 *        gradient weights with one division; with sX <= 9 WMAX, tX < 2^17.2,
+	 *        so every product stays below 2^126 and above float's normal minimum)
 	 *
 	 * Pair blend, used below: blend(da, db, ta, tb) =
 	 *   rne(((float)da * (float)tb + (float)db * (float)ta) / (2.0f * (float)(ta + tb)))
