@@ -673,11 +673,12 @@ static void stages_tables(struct stages *st, const struct bench *b)
 	}
 	for (unsigned x = 0; x <= PH_ISP_WMAX; x++)
 		st->tone.lut[x] = (uint8_t)(x >> 6);
+	/* An R/G row with the bench's black level and red gain, as isp.c derives them. */
 	st->lin_row =
 		(struct ph_isp_lin){.shift = 6,
-				    .gain_shift = 14,
+				    .gain_shift = 16,
 				    .black = {b->params.black_level[0], b->params.black_level[1]},
-				    .gain = {31000, 26000}};
+				    .gain = {33226, 17487}};
 	st->srow = (struct ph_isp_stats_row){.quads = st->w / 2,
 					     .step = b->stats_config.subsample,
 					     .shift = 6,

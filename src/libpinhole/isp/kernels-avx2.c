@@ -185,6 +185,20 @@ AVX2 static inline __m256i lin16(const struct lin_consts *c, __m256i raw, __m256
 	return _mm256_min_epu16(_mm256_packus_epi32(p0, p1), c->wmax);
 }
 
+/*
+ * With 16 fraction bits (gains below 1.0, the usual case) the result is
+ * the product's high half plus its low half's top bit, in 16-bit lanes:
+ * at most 65534 + 1.
+ */
+AVX2 static inline __m256i lin16_q16(const struct lin_consts *c, __m256i raw, __m256i gain)
+{
+	__m256i v = _mm256_subs_epu16(_mm256_sll_epi16(raw, c->shift), c->black);
+	__m256i r = _mm256_add_epi16(_mm256_mulhi_epu16(v, gain),
+				     _mm256_srli_epi16(_mm256_mullo_epi16(v, gain), 15));
+
+	return _mm256_min_epu16(r, c->wmax);
+}
+
 AVX2 static void linearise(const uint16_t *raw, unsigned n, const struct ph_isp_lin *lin,
 			   uint16_t *dst)
 {
@@ -192,6 +206,13 @@ AVX2 static void linearise(const uint16_t *raw, unsigned n, const struct ph_isp_
 	__m256i gain = _mm256_set1_epi32((int)(lin->gain[0] | (uint32_t)lin->gain[1] << 16));
 	unsigned i = 0;
 
+	if (lin->gain_shift == 16) {
+		for (; i + 16 <= n; i += 16)
+			_mm256_storeu_si256(
+				(__m256i *)(dst + i),
+				lin16_q16(&c, _mm256_loadu_si256((const __m256i *)(raw + i)),
+					  gain));
+	}
 	for (; i + 16 <= n; i += 16)
 		_mm256_storeu_si256(
 			(__m256i *)(dst + i),
