@@ -399,6 +399,22 @@ static void test_bin_ccm_tone(void **state)
 						  n, tone, o.b + ch * n);
 				outs_check(&o, "ccm_tone8 = ccm + tone8", n, rep * 2 + with_m);
 				free(cc);
+
+				/* The optional fused packer: ccm_tone8, then pack. */
+				for (unsigned bgr = 0; bgr < 2 && k.ccm_tone8_pack3; bgr++) {
+					uint8_t *rows = malloc(3 * (size_t)n);
+
+					assert_non_null(rows);
+					o = outs_new(3 * (size_t)n);
+					sc->ccm_tone8(a.p, b.p, c.p, n, mp, tone, rows, rows + n,
+						      rows + 2 * n);
+					sc->pack[bgr ? PH_ISP_PACK_BGR888 : PH_ISP_PACK_RGB888](
+						rows, rows + n, rows + 2 * n, n, o.a);
+					k.ccm_tone8_pack3(a.p, b.p, c.p, n, mp, tone, bgr, o.b);
+					outs_check(&o, "ccm_tone8_pack3", n,
+						   rep * 4 + with_m * 2 + bgr);
+					free(rows);
+				}
 			}
 
 			o = outs_new(2 * (size_t)n);

@@ -118,6 +118,7 @@ struct frame {
 	struct out_plan out[MAX_OUTPUTS];
 	unsigned out_count;
 	bool full8, full16, bin8, bin16, binned;
+	bool fused_pack; /* the only output is RGB888 or BGR888: ccm_tone8_pack3 writes it */
 	unsigned bin_w, bin_h;
 	bool stats;
 	struct ph_isp_stats_row srow;
@@ -720,6 +721,16 @@ static void emit_all(const struct frame *f, bool binned, const struct rgb8 *r8,
 			emit(f, &f->out[i], r8, r16, count, oy);
 }
 
+/* Colour matrix, tone and RGB888/BGR888 packing of row @y in one kernel. */
+static void pack3_row(const struct frame *f, uint16_t *const dm[3], unsigned y)
+{
+	const struct out_plan *o = &f->out[0];
+
+	f->k->ccm_tone8_pack3(dm[0], dm[1], dm[2], f->w, f->isp->ccm_identity ? NULL : &f->isp->ccm,
+			      &f->isp->tone8, o->pack == PH_ISP_PACK_BGR888,
+			      o->plane[0] + (size_t)y * o->stride[0]);
+}
+
 /* Whether logical row @r is a G/B row, and the parity of its green columns. */
 static bool b_row_of(const struct frame *f, int r)
 {
@@ -874,11 +885,13 @@ static void band_job(void *data, unsigned band, unsigned worker)
 				f->k->demosaic_fast(win, f->w, g_first_of(f, (int)row),
 						    dm[b_row ? 2 : 0], dm[1], dm[b_row ? 0 : 2]);
 			}
-			if (full)
+			if (f->fused_pack)
+				pack3_row(f, dm, row);
+			else if (full)
 				finish_row(f, s, dm, f->w, f->full8, f->full16, s->o8[i], s->o16[i],
 					   &r8[i], &r16[i]);
 		}
-		if (full)
+		if (full && !f->fused_pack)
 			emit_all(f, false, r8, r16, rows, y);
 		if (f->binned && rows == 2) {
 			unsigned by = y / 2, bi = by & 1;
@@ -1088,6 +1101,9 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 		}
 	}
 	f.out_count = output_count;
+	f.fused_pack = f.k->ccm_tone8_pack3 && !f.mono && output_count == 1 && !f.binned &&
+		       f.out[0].kind == OUT_PACK &&
+		       (f.out[0].pack == PH_ISP_PACK_RGB888 || f.out[0].pack == PH_ISP_PACK_BGR888);
 	f.bin_w = f.w / 2;
 	f.bin_h = f.h / 2;
 

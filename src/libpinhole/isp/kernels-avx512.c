@@ -273,13 +273,23 @@ ccm_32(const struct ccm_regs *c, unsigned i, __m512i r, __m512i g, __m512i b)
 		       c->off[i]);
 }
 
+AVX512 static inline void ccm_regs_load(struct ccm_regs *c, const struct ph_isp_ccm *mat)
+{
+	for (unsigned i = 0; i < 3 && mat; i++) {
+		c->k01[i] = pair16x(mat->m[3 * i], mat->m[3 * i + 1]);
+		c->k2[i] = pair16x(mat->m[3 * i + 2], 0);
+		c->off[i] = _mm512_set1_epi32(mat->offset[i] + (1 << (PH_ISP_CCM_SHIFT - 1)));
+	}
+}
+
 /*
- * Colour matrix (@c NULL: none) and 8-bit tone of 64 pixels from @x, the
- * lanes from n on (a tail: @m) neither read nor written.
+ * Colour matrix (@c NULL: none) and 8-bit tone of the 64 pixels from @x
+ * into @out (R, G, B bytes in order); with @m (a tail), the lanes from n
+ * on are not read.
  */
 AVX512 static inline __attribute__((always_inline)) void
 ccm_tone8_64(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t *const src[3],
-	     uint8_t *const dst[3], unsigned x, const struct step64 *m)
+	     unsigned x, const struct step64 *m, __m512i out[3])
 {
 	__m512i r0, g0, b0, r1, g1, b1;
 
@@ -298,17 +308,24 @@ ccm_tone8_64(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t
 		g1 = _mm512_loadu_si512(src[1] + x + 32);
 		b1 = _mm512_loadu_si512(src[2] + x + 32);
 	}
-	__m512i o[3] = {
-		tone8_64(t, c ? ccm_32(c, 0, r0, g0, b0) : r0, c ? ccm_32(c, 0, r1, g1, b1) : r1),
-		tone8_64(t, c ? ccm_32(c, 1, r0, g0, b0) : g0, c ? ccm_32(c, 1, r1, g1, b1) : g1),
-		tone8_64(t, c ? ccm_32(c, 2, r0, g0, b0) : b0, c ? ccm_32(c, 2, r1, g1, b1) : b1)};
+	out[0] = tone8_64(t, c ? ccm_32(c, 0, r0, g0, b0) : r0, c ? ccm_32(c, 0, r1, g1, b1) : r1);
+	out[1] = tone8_64(t, c ? ccm_32(c, 1, r0, g0, b0) : g0, c ? ccm_32(c, 1, r1, g1, b1) : g1);
+	out[2] = tone8_64(t, c ? ccm_32(c, 2, r0, g0, b0) : b0, c ? ccm_32(c, 2, r1, g1, b1) : b1);
+}
 
-	for (unsigned i = 0; i < 3; i++) {
-		if (m)
-			_mm512_mask_storeu_epi8(dst[i] + x, m->all, o[i]);
-		else
-			_mm512_storeu_si512(dst[i] + x, o[i]);
+/* ccm_tone8_64 of the whole 64-pixel steps from @x into three rows. @return the next x. */
+AVX512 static inline __attribute__((always_inline)) unsigned
+ccm_tone8_rows(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t *const src[3],
+	       unsigned x, unsigned n, uint8_t *const dst[3])
+{
+	for (; x + 64 <= n; x += 64) {
+		__m512i v[3];
+
+		ccm_tone8_64(c, t, src, x, NULL, v);
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_storeu_si512(dst[i] + x, v[i]);
 	}
+	return x;
 }
 
 /* Colour matrix (@mat NULL: none) and 8-bit tone, 64 pixels per step, the tail under masks. */
@@ -320,24 +337,19 @@ AVX512 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_
 	const uint16_t *const src[3] = {r, g, b};
 	uint8_t *const dst[3] = {ro, go, bo};
 	struct ccm_regs c;
-	unsigned x = 0;
+	unsigned x;
 
-	for (unsigned i = 0; i < 3 && mat; i++) {
-		c.k01[i] = pair16x(mat->m[3 * i], mat->m[3 * i + 1]);
-		c.k2[i] = pair16x(mat->m[3 * i + 2], 0);
-		c.off[i] = _mm512_set1_epi32(mat->offset[i] + (1 << (PH_ISP_CCM_SHIFT - 1)));
-	}
-	if (mat) {
-		for (; x + 64 <= n; x += 64)
-			ccm_tone8_64(&c, &tr, src, dst, x, NULL);
-	} else {
-		for (; x + 64 <= n; x += 64)
-			ccm_tone8_64(NULL, &tr, src, dst, x, NULL);
-	}
+	ccm_regs_load(&c, mat);
+	/* Two loops, so that each is compiled for its case. */
+	x = mat ? ccm_tone8_rows(&c, &tr, src, 0, n, dst)
+		: ccm_tone8_rows(NULL, &tr, src, 0, n, dst);
 	if (x < n) {
 		struct step64 m = step64_at(x, n);
+		__m512i v[3];
 
-		ccm_tone8_64(mat ? &c : NULL, &tr, src, dst, x, &m);
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, v);
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_mask_storeu_epi8(dst[i] + x, m.all, v[i]);
 	}
 }
 
@@ -370,38 +382,49 @@ static const uint8_t pack3_i2[3][64] __attribute__((aligned(64))) = {
 static const uint64_t pack3_m2[3] = {0x4924924924924924ull, 0x2492492492492492ull,
 				     0x9249249249249249ull};
 
+/* The interleaving permutes' indices and masks, in registers. */
+struct pack3_regs {
+	__m512i i01[3], i2[3];
+	__mmask64 m2[3];
+};
+
+AVX512 static inline struct pack3_regs pack3_load(void)
+{
+	struct pack3_regs r;
+
+	for (unsigned c = 0; c < 3; c++) {
+		r.i01[c] = _mm512_load_si512(pack3_i01[c]);
+		r.i2[c] = _mm512_load_si512(pack3_i2[c]);
+		r.m2[c] = pack3_m2[c];
+	}
+	return r;
+}
+
 /*
- * 64 pixels of three byte rows to 192 interleaved bytes: each 64-byte
+ * 64 pixels of three byte vectors to 192 interleaved bytes: each 64-byte
  * chunk takes its first and second channel's bytes with one vpermt2b over
- * (c0, c1) and the third's with a masked vpermb.
+ * (v0, v1) and the third's with a masked vpermb.
  */
+AVX512 static inline __attribute__((always_inline)) void
+pack3_64(const struct pack3_regs *p, __m512i v0, __m512i v1, __m512i v2, uint8_t *d)
+{
+	for (unsigned c = 0; c < 3; c++)
+		_mm512_storeu_si512(d + 64 * c, _mm512_mask_permutexvar_epi8(
+							_mm512_permutex2var_epi8(v0, p->i01[c], v1),
+							p->m2[c], p->i2[c], v2));
+}
+
 AVX512 static void
 pack3(const uint8_t *c0, const uint8_t *c1, const uint8_t *c2, unsigned n, uint8_t *dst,
       void (*tail)(const uint8_t *, const uint8_t *, const uint8_t *, unsigned, uint8_t *),
       bool swap)
 {
-	const __mmask64 m2[3] = {pack3_m2[0], pack3_m2[1], pack3_m2[2]};
+	const struct pack3_regs p = pack3_load();
 	unsigned x = 0;
 
-	const __m512i a0 = _mm512_load_si512(pack3_i01[0]), a1 = _mm512_load_si512(pack3_i01[1]);
-	const __m512i a2 = _mm512_load_si512(pack3_i01[2]), b0 = _mm512_load_si512(pack3_i2[0]);
-	const __m512i b1 = _mm512_load_si512(pack3_i2[1]), b2 = _mm512_load_si512(pack3_i2[2]);
-
-	for (; x + 64 <= n; x += 64) {
-		__m512i v0 = _mm512_loadu_si512(c0 + x), v1 = _mm512_loadu_si512(c1 + x);
-		__m512i v2 = _mm512_loadu_si512(c2 + x);
-		uint8_t *d = dst + 3 * (size_t)x;
-
-		_mm512_storeu_si512(
-			d, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a0, v1), m2[0],
-							b0, v2));
-		_mm512_storeu_si512(
-			d + 64, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a1, v1),
-							     m2[1], b1, v2));
-		_mm512_storeu_si512(
-			d + 128, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a2, v1),
-							      m2[2], b2, v2));
-	}
+	for (; x + 64 <= n; x += 64)
+		pack3_64(&p, _mm512_loadu_si512(c0 + x), _mm512_loadu_si512(c1 + x),
+			 _mm512_loadu_si512(c2 + x), dst + 3 * (size_t)x);
 	if (x < n) {
 		if (swap)
 			tail(c2 + x, c1 + x, c0 + x, n - x, dst + 3 * (size_t)x);
@@ -422,6 +445,56 @@ AVX512 static void pack_bgr888(const uint8_t *r, const uint8_t *g, const uint8_t
 	pack3(b, g, r, n, dst, SC.pack[PH_ISP_PACK_BGR888], true);
 }
 
+/* The whole 64-pixel steps of ccm_tone8_pack3. @return the first pixel not done. */
+AVX512 static inline __attribute__((always_inline)) unsigned
+ccm_tone8_pack3_steps(const struct ccm_regs *c, const struct tone_regs *t,
+		      const uint16_t *const src[3], unsigned n, bool bgr, uint8_t *dst)
+{
+	const struct pack3_regs p = pack3_load();
+	unsigned x = 0;
+
+	for (; x + 64 <= n; x += 64) {
+		__m512i v[3];
+
+		ccm_tone8_64(c, t, src, x, NULL, v);
+		if (bgr)
+			pack3_64(&p, v[2], v[1], v[0], dst + 3 * (size_t)x);
+		else
+			pack3_64(&p, v[0], v[1], v[2], dst + 3 * (size_t)x);
+	}
+	return x;
+}
+
+/*
+ * ccm_tone8 and pack3 fused: each 64-pixel step's three byte vectors go
+ * straight into the interleaving permutes. The tail (under 64 pixels)
+ * takes the same kernels through rows on the stack.
+ */
+AVX512 static void ccm_tone8_pack3(const uint16_t *r, const uint16_t *g, const uint16_t *b,
+				   unsigned n, const struct ph_isp_ccm *mat,
+				   const struct ph_isp_tone8 *t, bool bgr, uint8_t *dst)
+{
+	const struct tone_regs tr = tone8_load(t);
+	const uint16_t *const src[3] = {r, g, b};
+	struct ccm_regs c;
+	unsigned x;
+
+	ccm_regs_load(&c, mat);
+	x = mat ? ccm_tone8_pack3_steps(&c, &tr, src, n, bgr, dst)
+		: ccm_tone8_pack3_steps(NULL, &tr, src, n, bgr, dst);
+	if (x < n) {
+		uint8_t rows[3][64];
+		struct step64 m = step64_at(x, n);
+		__m512i v[3];
+
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, v);
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_storeu_si512(rows[i], v[i]);
+		SC.pack[bgr ? PH_ISP_PACK_BGR888 : PH_ISP_PACK_RGB888](rows[0], rows[1], rows[2],
+								       n - x, dst + 3 * (size_t)x);
+	}
+}
+
 void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 {
 	ph_isp_kernels_avx2(k); /* what has no AVX-512 kernel stays AVX2 */
@@ -430,6 +503,7 @@ void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 	k->unpack[PH_ISP_UNPACK_12P] = unpack_12p;
 	k->tone8 = tone8;
 	k->ccm_tone8 = ccm_tone8;
+	k->ccm_tone8_pack3 = ccm_tone8_pack3;
 	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
 	k->pack[PH_ISP_PACK_BGR888] = pack_bgr888;
 }

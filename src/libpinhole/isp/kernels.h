@@ -313,6 +313,15 @@ struct ph_isp_kernels {
 	void (*ccm_tone8)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
 			  const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
 			  uint8_t *go, uint8_t *bo);
+	/*
+	 * Optional, NULL in the sets that do not have it: ccm_tone8, then
+	 * pack[PH_ISP_PACK_RGB888] (@bgr false) or pack[PH_ISP_PACK_BGR888] of
+	 * the three rows into @dst, in one pass (the bytes stay in registers).
+	 * isp.c uses it when that is a frame's only output.
+	 */
+	void (*ccm_tone8_pack3)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+				const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, bool bgr,
+				uint8_t *dst);
 
 	/* Interleave 8-bit R, G, B rows into a packed RGB line (enum ph_isp_pack). */
 	void (*pack[PH_ISP_PACK_COUNT])(const uint8_t *r, const uint8_t *g, const uint8_t *b,
