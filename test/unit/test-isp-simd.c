@@ -299,7 +299,7 @@ static void test_stats(void **state)
 }
 
 /*
- * A valid 8-bit tone table (kernels.h): knots in 0..255 << 7, random
+ * A valid 8-bit tone table (kernels.h): knots in 0..255 << 7 (k: plus 64), random
  * (@rep odd), rising, falling or with the extremes alternating.
  */
 static void tone_table(struct ph_isp_tone8 *t, unsigned rep, uint64_t *s)
@@ -315,7 +315,7 @@ static void tone_table(struct ph_isp_tone8 *t, unsigned rep, uint64_t *s)
 		knot[i] = (uint16_t)v;
 	}
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
-		t->k[i] = knot[i];
+		t->k[i] = (uint16_t)(knot[i] + 64);
 		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
 	}
 	for (unsigned x = 0; x <= PH_ISP_WMAX; x += 256) {

@@ -205,7 +205,7 @@ static void update_tone(struct ph_isp *isp, const struct ph_isp_params *p)
 		knot[i] = (uint16_t)lrint(tone_value(p, x) * (255 << 7));
 	}
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
-		t->k[i] = knot[i];
+		t->k[i] = (uint16_t)(knot[i] + 64); /* kernels.h: rounds v >> 7 */
 		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
 	}
 	for (unsigned x = 0; x <= PH_ISP_WMAX;

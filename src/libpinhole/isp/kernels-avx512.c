@@ -171,13 +171,12 @@ AVX512 static inline __m512i tone_u(__m512i x)
 				_mm512_add_epi16(x, _mm512_set1_epi16(15360)));
 }
 
-/* v = k + d t rounded to 8 bits (kernels.h), of 32 lanes. */
+/* v = k + d t, to 8 bits (kernels.h: k carries the rounding), of 32 lanes. */
 AVX512 static inline __m512i tone_lerp(__m512i k, __m512i d, __m512i u)
 {
 	__m512i t = _mm512_srli_epi16(_mm512_slli_epi16(u, 8), 1);
-	__m512i v = _mm512_add_epi16(k, _mm512_mulhrs_epi16(d, t));
 
-	return _mm512_srli_epi16(_mm512_add_epi16(v, _mm512_set1_epi16(64)), 7);
+	return _mm512_srli_epi16(_mm512_add_epi16(k, _mm512_mulhrs_epi16(d, t)), 7);
 }
 
 /*

@@ -468,7 +468,7 @@ static inline uint8_t tone8_1(const struct ph_isp_tone8 *t, unsigned v)
 	int32_t f = (int32_t)(u & 255) << 7;
 	int32_t y = t->k[u >> 8] + ((t->d[u >> 8] * f + (1 << 14)) >> 15); /* arithmetic */
 
-	return (uint8_t)((y + 64) >> 7);
+	return (uint8_t)(y >> 7);
 }
 
 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst)

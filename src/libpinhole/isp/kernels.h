@@ -114,10 +114,11 @@ struct ph_isp_ccm {
  *   x < 1024:  i = x >> 4,         t = (x & 15) << 11
  *   else:      i = 60 + (x >> 8),  t = (x & 255) << 7
  *   v = k[i] + ((d[i] * t + (1 << 14)) >> 15)       (= pmulhrsw; t < 2^15)
- *   dst = (v + 64) >> 7
- * k is the curve at each segment's start in Q7 (0..255 << 7); d[i] the step
- * to the next start, and isp.c keeps k[i] + d[i] in 0..255 << 7 too, so v
- * lies between them (0..32640) and every sum fits 16 bits. Entries past the
+ *   dst = v >> 7
+ * k is the curve at each segment's start in Q7 (0..255 << 7) plus 64, the
+ * half that makes v >> 7 round; d[i] the step to the next start, and isp.c
+ * keeps k[i] + d[i] in 64..(255 << 7) + 64 too, so v lies between them
+ * (64..32704) and every sum fits 16 bits. Entries past the
  * last segment (124..127) repeat the end of the curve with d = 0. lut is
  * the same curve evaluated at every x (isp.c runs the scalar kernel over
  * 0..WMAX), for CPUs that gather bytes more cheaply than they interpolate.
