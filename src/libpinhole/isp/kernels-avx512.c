@@ -181,13 +181,14 @@ AVX512 static inline __m512i tone_lerp(__m512i k, __m512i d, __m512i u)
 
 /*
  * The 8-bit tone curve of 64 working values (@xa: the first 32, @xb: the
- * rest) as 64 bytes in order. The segment indices of both halves go to
- * bytes (packus: lane by lane, a's 8 then b's 8), the four byte lookups
- * follow that order, and unpacklo/hi of the looked-up bytes return to the
- * 16-bit lanes of a and b.
+ * rest) as 64 bytes in packus order: each 128-bit lane holds 8 of a, then
+ * the 8 of b with the same indices (packus_pos). The segment indices of
+ * both halves go to bytes in that order, the four byte lookups follow it,
+ * and unpacklo/hi of the looked-up bytes return to the 16-bit lanes of a
+ * and b.
  */
-AVX512 static inline __attribute__((always_inline)) __m512i tone8_64(const struct tone_regs *t,
-								     __m512i xa, __m512i xb)
+AVX512 static inline __attribute__((always_inline)) __m512i
+tone8_64_lanes(const struct tone_regs *t, __m512i xa, __m512i xb)
 {
 	__m512i ua = tone_u(xa), ub = tone_u(xb);
 	__m512i i = _mm512_packus_epi16(_mm512_srli_epi16(ua, 8), _mm512_srli_epi16(ub, 8));
@@ -200,9 +201,29 @@ AVX512 static inline __attribute__((always_inline)) __m512i tone8_64(const struc
 	__m512i vb =
 		tone_lerp(_mm512_unpackhi_epi8(k_lo, k_hi), _mm512_unpackhi_epi8(d_lo, d_hi), ub);
 
-	/* packus interleaves a and b by 128-bit lane: put the 64-bit halves back in order. */
+	return _mm512_packus_epi16(va, vb);
+}
+
+/* Where packus(a, b) puts value p of the 64 (a: 0..31, b: 32..63). */
+static const uint8_t packus_pos[64] __attribute__((aligned(64))) = {
+	0,  1,	2,  3,	4,  5,	6,  7,	16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37,
+	38, 39, 48, 49, 50, 51, 52, 53, 54, 55, 8,  9,	10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
+	28, 29, 30, 31, 40, 41, 42, 43, 44, 45, 46, 47, 56, 57, 58, 59, 60, 61, 62, 63};
+
+/* The same, as 64 bytes in order. */
+AVX512 static inline __attribute__((always_inline)) __m512i tone8_64(const struct tone_regs *t,
+								     __m512i xa, __m512i xb)
+{
+	/* The 64-bit halves of the lanes back in order. */
 	return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
-					_mm512_packus_epi16(va, vb));
+					tone8_64_lanes(t, xa, xb));
+}
+
+/* tone8_64_lanes (@lanes) or tone8_64. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+tone8_64_in(const struct tone_regs *t, bool lanes, __m512i xa, __m512i xb)
+{
+	return lanes ? tone8_64_lanes(t, xa, xb) : tone8_64(t, xa, xb);
 }
 
 /* Lanes of the 64-pixel step at @x of @n under masks: nothing read or written past n. */
@@ -283,12 +304,12 @@ AVX512 static inline void ccm_regs_load(struct ccm_regs *c, const struct ph_isp_
 
 /*
  * Colour matrix (@c NULL: none) and 8-bit tone of the 64 pixels from @x
- * into @out (R, G, B bytes in order); with @m (a tail), the lanes from n
- * on are not read.
+ * into @out (R, G, B bytes in order, or with @lanes in packus order); with
+ * @m (a tail), the lanes from n on are not read.
  */
 AVX512 static inline __attribute__((always_inline)) void
 ccm_tone8_64(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t *const src[3],
-	     unsigned x, const struct step64 *m, __m512i out[3])
+	     unsigned x, const struct step64 *m, bool lanes, __m512i out[3])
 {
 	__m512i r0, g0, b0, r1, g1, b1;
 
@@ -307,9 +328,12 @@ ccm_tone8_64(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t
 		g1 = _mm512_loadu_si512(src[1] + x + 32);
 		b1 = _mm512_loadu_si512(src[2] + x + 32);
 	}
-	out[0] = tone8_64(t, c ? ccm_32(c, 0, r0, g0, b0) : r0, c ? ccm_32(c, 0, r1, g1, b1) : r1);
-	out[1] = tone8_64(t, c ? ccm_32(c, 1, r0, g0, b0) : g0, c ? ccm_32(c, 1, r1, g1, b1) : g1);
-	out[2] = tone8_64(t, c ? ccm_32(c, 2, r0, g0, b0) : b0, c ? ccm_32(c, 2, r1, g1, b1) : b1);
+	out[0] = tone8_64_in(t, lanes, c ? ccm_32(c, 0, r0, g0, b0) : r0,
+			     c ? ccm_32(c, 0, r1, g1, b1) : r1);
+	out[1] = tone8_64_in(t, lanes, c ? ccm_32(c, 1, r0, g0, b0) : g0,
+			     c ? ccm_32(c, 1, r1, g1, b1) : g1);
+	out[2] = tone8_64_in(t, lanes, c ? ccm_32(c, 2, r0, g0, b0) : b0,
+			     c ? ccm_32(c, 2, r1, g1, b1) : b1);
 }
 
 /* ccm_tone8_64 of the whole 64-pixel steps from @x into three rows. @return the next x. */
@@ -320,7 +344,7 @@ ccm_tone8_rows(const struct ccm_regs *c, const struct tone_regs *t, const uint16
 	for (; x + 64 <= n; x += 64) {
 		__m512i v[3];
 
-		ccm_tone8_64(c, t, src, x, NULL, v);
+		ccm_tone8_64(c, t, src, x, NULL, false, v);
 		for (unsigned i = 0; i < 3; i++)
 			_mm512_storeu_si512(dst[i] + x, v[i]);
 	}
@@ -346,7 +370,7 @@ AVX512 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_
 		struct step64 m = step64_at(x, n);
 		__m512i v[3];
 
-		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, v);
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, false, v);
 		for (unsigned i = 0; i < 3; i++)
 			_mm512_mask_storeu_epi8(dst[i] + x, m.all, v[i]);
 	}
@@ -387,14 +411,21 @@ struct pack3_regs {
 	__mmask64 m2[3];
 };
 
-AVX512 static inline struct pack3_regs pack3_load(void)
+/* With @lanes, for byte vectors in packus order (tone8_64_lanes): each index remapped. */
+AVX512 static inline struct pack3_regs pack3_load(bool lanes)
 {
+	const __m512i pos = _mm512_load_si512(packus_pos), v1 = _mm512_set1_epi8(64);
 	struct pack3_regs r;
 
 	for (unsigned c = 0; c < 3; c++) {
 		r.i01[c] = _mm512_load_si512(pack3_i01[c]);
 		r.i2[c] = _mm512_load_si512(pack3_i2[c]);
 		r.m2[c] = pack3_m2[c];
+		if (lanes) { /* bit 6 of the vpermt2b indices picks the second vector: kept */
+			r.i01[c] = _mm512_or_si512(_mm512_permutexvar_epi8(r.i01[c], pos),
+						   _mm512_and_si512(r.i01[c], v1));
+			r.i2[c] = _mm512_permutexvar_epi8(r.i2[c], pos);
+		}
 	}
 	return r;
 }
@@ -418,7 +449,7 @@ pack3(const uint8_t *c0, const uint8_t *c1, const uint8_t *c2, unsigned n, uint8
       void (*tail)(const uint8_t *, const uint8_t *, const uint8_t *, unsigned, uint8_t *),
       bool swap)
 {
-	const struct pack3_regs p = pack3_load();
+	const struct pack3_regs p = pack3_load(false);
 	unsigned x = 0;
 
 	for (; x + 64 <= n; x += 64)
@@ -449,13 +480,13 @@ AVX512 static inline __attribute__((always_inline)) unsigned
 ccm_tone8_pack3_steps(const struct ccm_regs *c, const struct tone_regs *t,
 		      const uint16_t *const src[3], unsigned n, bool bgr, uint8_t *dst)
 {
-	const struct pack3_regs p = pack3_load();
+	const struct pack3_regs p = pack3_load(true);
 	unsigned x = 0;
 
 	for (; x + 64 <= n; x += 64) {
 		__m512i v[3];
 
-		ccm_tone8_64(c, t, src, x, NULL, v);
+		ccm_tone8_64(c, t, src, x, NULL, true, v);
 		if (bgr)
 			pack3_64(&p, v[2], v[1], v[0], dst + 3 * (size_t)x);
 		else
@@ -486,7 +517,7 @@ AVX512 static void ccm_tone8_pack3(const uint16_t *r, const uint16_t *g, const u
 		struct step64 m = step64_at(x, n);
 		__m512i v[3];
 
-		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, v);
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, false, v);
 		for (unsigned i = 0; i < 3; i++)
 			_mm512_storeu_si512(rows[i], v[i]);
 		SC.pack[bgr ? PH_ISP_PACK_BGR888 : PH_ISP_PACK_RGB888](rows[0], rows[1], rows[2],
