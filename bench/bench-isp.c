@@ -10,8 +10,10 @@
  * libv4lconvert's Bayer -> RGB24; and memcpy of the same input + output
  * bytes as the memory-bandwidth ceiling. Figures only: never a pass/fail.
  *
- * Usage: bench-isp [--quick] [--fastest] [--threads N]
+ * Usage: bench-isp [--quick] [--fastest] [--threads N] [--stages]
  *   --quick      shorter measurements (a smoke run)
+ *   --stages     only the per-stage breakdown: each kernel over a whole 1080p
+ *                frame in isolation, one thread (where the pipeline's time goes)
  *   --fastest    report each contender's fastest frame instead of the median:
  *                steadier on a machine shared with other work
  *   --threads N  the "all threads" column uses N threads (default: every CPU)
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "isp/isp.h"
+#include "isp/kernels.h"
 #include "opencv_ref.h"
 #include "pipeline/virtual/sim.h"
 
@@ -62,6 +65,7 @@ struct result {
 struct bench {
 	bool quick;
 	bool fastest; /* the fastest frame, not the median */
+	bool stages;  /* only the per-stage breakdown */
 	unsigned all_threads;
 	struct ph_isp_params params;
 	struct ph_isp_stats_config stats_config;
@@ -291,7 +295,8 @@ static int frames_init(struct frames *f, uint32_t w, uint32_t h)
 	f->packed10 = malloc((size_t)f->packed_stride * h);
 	f->raw8 = malloc(pixels);
 	f->raw16 = malloc(pixels * 2);
-	f->out = malloc(f->out_size + (size_t)f->packed_stride * h);
+	/* Page-aligned, as the mmap()ed buffers of a camera are. */
+	f->out = aligned_alloc(4096, (f->out_size + (size_t)f->packed_stride * h + 4095) & ~4095ul);
 	f->scratch = malloc(f->out_size + (size_t)f->packed_stride * h);
 	f->stats = malloc(sizeof(*f->stats));
 	if (!f->packed10 || !f->raw8 || !f->raw16 || !f->out || !f->scratch || !f->stats) {
@@ -509,6 +514,249 @@ static void print_table(const struct frames *f, const struct table *t)
 	print_row(&t->copy, NULL);
 }
 
+/* ---- per-stage breakdown ---------------------------------------------------------------- */
+
+/*
+ * Rings of rows in the kernels' layouts (padded as isp.c pads them), so
+ * that each kernel can run over every row of a frame on its own, its input
+ * rows in cache as in the pipeline. Each stage reads what the previous one
+ * left in the rings (the data are the frame's last rows: any values do for
+ * timing).
+ */
+#define STAGE_RING 16
+struct stages {
+	struct ph_isp_kernels k;
+	struct frames *f;
+	unsigned w, h;
+	size_t stride;				  /* samples per padded row */
+	uint16_t *raw, *lin, *gh, *gv, *grn, *xo; /* STAGE_RING padded rows each */
+	int16_t *dh, *dv;
+	uint16_t *dm[3]; /* one demosaiced row */
+	uint8_t *rgb8[3];
+	struct ph_isp_lin lin_row;
+	struct ph_isp_ccm ccm;
+	struct ph_isp_tone8 tone;
+	struct ph_isp_stats_row srow;
+	struct ph_isp_stats stats;
+	uint32_t hist[PH_ISP_HIST_COPIES][PH_ISP_HIST_BINS];
+	uint8_t *zone;
+	unsigned stage;
+};
+
+/* Padded row @y of a ring. */
+#define STAGE_ROW(st, base, y)                                                                     \
+	((base) + (size_t)((unsigned)(y) % STAGE_RING) * (st)->stride + PH_ISP_PAD)
+
+enum stage_id {
+	ST_UNPACK,
+	ST_STATS,
+	ST_LINEARISE,
+	ST_FAST,
+	ST_CCM_TONE8,
+	ST_PACK,
+	ST_HQ_DIFF,
+	ST_HQ_GRAD,
+	ST_HQ_GREEN,
+	ST_HQ_CROSS,
+	ST_HQ_RGB,
+	ST_COUNT,
+};
+
+static const char *const stage_names[ST_COUNT] = {
+	"unpack CSI-2 10-bit", "statistics",	   "linearise (black, gains)",
+	"demosaic FAST",       "CCM + 8-bit tone", "pack RGB888",
+	"HQ 1: differences",   "HQ 2: gradients",  "HQ 3: green",
+	"HQ 4: cross colour",  "HQ 5: R, G, B",
+};
+
+static int run_stage(void *ctx)
+{
+	struct stages *st = ctx;
+	const struct ph_isp_kernels *k = &st->k;
+	const unsigned w = st->w;
+
+	for (int y = STAGE_RING; y < (int)st->h + STAGE_RING; y++) {
+		uint16_t *raw = STAGE_ROW(st, st->raw, y), *lin = STAGE_ROW(st, st->lin, y);
+		unsigned gf = (unsigned)(y & 1) ^ 1; /* RGGB */
+		const uint16_t *win[5], *grn[5], *xr[3], *gh[3], *gv[5];
+		const int16_t *dv[5], *dv_grad[2];
+
+		for (int d = 0; d < 5; d++) {
+			win[d] = STAGE_ROW(st, st->lin, y + d - 2);
+			grn[d] = STAGE_ROW(st, st->grn, y + d - 2);
+			dv[d] = STAGE_ROW(st, st->dv, y + d - 2);
+			gv[d] = STAGE_ROW(st, st->gv, y + d - 2);
+		}
+		dv_grad[0] = dv[1];
+		dv_grad[1] = dv[3];
+		for (int d = 0; d < 3; d++) {
+			gh[d] = STAGE_ROW(st, st->gh, y + d - 1);
+			xr[d] = STAGE_ROW(st, st->xo, y + d - 1);
+		}
+		switch (st->stage) {
+		case ST_UNPACK:
+			k->unpack[PH_ISP_UNPACK_10P](st->f->packed10 + (size_t)(y - STAGE_RING) *
+									       st->f->packed_stride,
+						     0, w, 10, raw);
+			break;
+		case ST_STATS:
+			if ((y & 1) && ((unsigned)y / 2) % st->srow.step == 0)
+				k->stats(STAGE_ROW(st, st->raw, y - 1), raw, &st->srow,
+					 &st->stats.zones[(unsigned)(y - STAGE_RING) / 2 * 12 /
+							  (st->h / 2) * 16],
+					 st->hist);
+			break;
+		case ST_LINEARISE:
+			k->linearise(raw, w, &st->lin_row, lin);
+			break;
+		case ST_FAST:
+			k->demosaic_fast(win, w, gf, st->dm[0], st->dm[1], st->dm[2]);
+			break;
+		case ST_CCM_TONE8:
+			k->ccm_tone8(win[0], win[1], win[2], w, &st->ccm, &st->tone, st->rgb8[0],
+				     st->rgb8[1], st->rgb8[2]);
+			break;
+		case ST_PACK:
+			k->pack[PH_ISP_PACK_RGB888](st->rgb8[0], st->rgb8[1], st->rgb8[2], w,
+						    st->f->out + (size_t)(y - STAGE_RING) * w * 3);
+			break;
+		case ST_HQ_DIFF:
+			k->dm_hq_diff(win, w, gf, (int16_t *)STAGE_ROW(st, st->dh, y),
+				      (int16_t *)STAGE_ROW(st, st->dv, y));
+			break;
+		case ST_HQ_GRAD:
+			k->dm_hq_grad(STAGE_ROW(st, st->dh, y), dv_grad, w,
+				      STAGE_ROW(st, st->gh, y), STAGE_ROW(st, st->gv, y));
+			break;
+		case ST_HQ_GREEN:
+			k->dm_hq_green(lin, STAGE_ROW(st, st->dh, y), dv, gh, gv, w, gf,
+				       STAGE_ROW(st, st->grn, y));
+			break;
+		case ST_HQ_CROSS:
+			k->dm_hq_cross(win + 1, grn + 1, w, gf, STAGE_ROW(st, st->xo, y));
+			break;
+		case ST_HQ_RGB:
+			k->dm_hq_rgb(win + 1, grn, xr, w, gf, st->dm[0], st->dm[1], st->dm[2]);
+			break;
+		}
+	}
+	return 0;
+}
+
+static void stages_free(struct stages *st)
+{
+	free(st->raw);
+	free(st->lin);
+	free(st->gh);
+	free(st->gv);
+	free(st->grn);
+	free(st->xo);
+	free(st->dh);
+	free(st->dv);
+	for (unsigned c = 0; c < 3; c++) {
+		free(st->dm[c]);
+		free(st->rgb8[c]);
+	}
+	free(st->zone);
+}
+
+/* Plausible tables: the bench's black level and gains, a ramp for the tone curve. */
+static void stages_tables(struct stages *st, const struct bench *b)
+{
+	for (unsigned i = 0; i < 9; i++)
+		st->ccm.m[i] = (int16_t)(b->params.ccm[i] * (1 << PH_ISP_CCM_SHIFT));
+	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
+		unsigned k0 = i * (255u << 7) / PH_ISP_TONE_SEGS;
+
+		st->tone.k[i] = (uint16_t)k0;
+		st->tone.d[i] = (int16_t)((255u << 7) / PH_ISP_TONE_SEGS);
+	}
+	for (unsigned x = 0; x <= PH_ISP_WMAX; x++)
+		st->tone.lut[x] = (uint8_t)(x >> 6);
+	/* An R/G row with the bench's black level and red gain, as isp.c derives them. */
+	st->lin_row =
+		(struct ph_isp_lin){.shift = 6,
+				    .gain_shift = 16,
+				    .black = {b->params.black_level[0], b->params.black_level[1]},
+				    .gain = {33226, 17487}};
+	st->srow = (struct ph_isp_stats_row){.quads = st->w / 2,
+					     .step = b->stats_config.subsample,
+					     .shift = 6,
+					     .black = {4096, 4096, 4096, 4096},
+					     .white = 65472,
+					     .hist_scale = (256u << 16) / (65472 - 4096),
+					     .zone = st->zone};
+	for (unsigned q = 0; q < st->w / 2; q++)
+		st->zone[q] = (uint8_t)(q * 16 / (st->w / 2));
+}
+
+/*
+ * Each kernel over every row of the 1080p frame, one thread, in pipeline
+ * order (each stage's input is the previous stage's output), then the full
+ * pipelines for comparison.
+ */
+static int run_stages(const struct bench *b, struct frames *f)
+{
+	struct stages st = {.f = f, .w = f->width, .h = f->height};
+	size_t ring;
+	struct ph_isp *isp = ph_isp_new(1);
+
+	if (!isp)
+		return -ENOMEM;
+	st.stride = f->width + 2 * PH_ISP_PAD;
+	ring = st.stride * STAGE_RING * sizeof(uint16_t);
+	st.raw = calloc(1, ring);
+	st.lin = calloc(1, ring);
+	st.gh = calloc(1, ring);
+	st.gv = calloc(1, ring);
+	st.grn = calloc(1, ring);
+	st.xo = calloc(1, ring);
+	st.dh = calloc(1, ring);
+	st.dv = calloc(1, ring);
+	st.zone = calloc(1, f->width);
+	bool ok = st.raw && st.lin && st.gh && st.gv && st.grn && st.xo && st.dh && st.dv &&
+		  st.zone && ph_isp_kernels_find(ph_isp_get_impl(isp), &st.k);
+	for (unsigned c = 0; c < 3; c++) {
+		st.dm[c] = calloc(f->width + 2 * PH_ISP_PAD, sizeof(uint16_t));
+		st.rgb8[c] = calloc(f->width + 2 * PH_ISP_PAD, 1);
+		ok = ok && st.dm[c] && st.rgb8[c];
+	}
+	if (!ok) {
+		stages_free(&st);
+		ph_isp_free(isp);
+		return -ENOMEM;
+	}
+	stages_tables(&st, b);
+
+	double fast = 0, hq = 0;
+	printf("\nPer-stage breakdown, 1920x1080, 1 thread (ISP %s): each kernel over a whole "
+	       "frame\n",
+	       st.k.name);
+	printf("  %-44s %8s %8s\n", "", "ms/frame", "MPix/s");
+	for (st.stage = 0; st.stage < ST_COUNT; st.stage++) {
+		struct result r;
+
+		set_result(&r, stage_names[st.stage],
+			   measure(run_stage, &st, b->quick ? 0.05 : 0.3, b->fastest), f);
+		print_row(&r, NULL);
+		if (st.stage < ST_HQ_DIFF)
+			fast += r.ms;
+		if (st.stage != ST_FAST)
+			hq += r.ms;
+	}
+	printf("  %-44s %8.3f\n  %-44s %8.3f\n", "sum of the FAST stages", fast,
+	       "sum of the HQ stages", hq);
+	for (unsigned i = 0; i < ISP_CASES; i += 4) { /* the RGB888 cases */
+		struct result r;
+
+		measure_isp(b, f, isp, &isp_cases[i], st.k.name, &r);
+		print_row(&r, NULL);
+	}
+	stages_free(&st);
+	ph_isp_free(isp);
+	return 0;
+}
+
 static void print_verdict(const char *what, double value, double target, const char *unit)
 {
 	if (value <= 0 || target <= 0)
@@ -554,7 +802,9 @@ int main(int argc, char **argv)
 	/* A plausible sensor: black level 64 at 10 bits, daylight gains, a saturating CCM. */
 	static const float ccm[9] = {1.60f,  -0.45f, -0.15f, -0.30f, 1.55f,
 				     -0.25f, -0.05f, -0.60f, 1.65f};
-	struct bench b = {.stats_config = {16, 12, 1}};
+	/* Statistics as the virtual and simple cameras ask for them: 16x12 zones, every other quad.
+	 */
+	struct bench b = {.stats_config = {16, 12, 2}};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	b.all_threads = cpus > 0 ? (unsigned)cpus : 1;
@@ -563,10 +813,14 @@ int main(int argc, char **argv)
 			b.quick = true;
 		} else if (!strcmp(argv[i], "--fastest")) {
 			b.fastest = true;
+		} else if (!strcmp(argv[i], "--stages")) {
+			b.stages = true;
 		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
 			b.all_threads = (unsigned)atoi(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--fastest] [--threads N]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--quick] [--fastest] [--threads N] [--stages]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -580,13 +834,28 @@ int main(int argc, char **argv)
 	b.params.gamma = true;
 
 	printf("Software ISP benchmark: CSI-2 packed 10-bit RGGB (simulated sensor, chart with "
-	       "noise) -> BLC, WB, demosaic, CCM, gamma -> output, with 16x12 zone statistics\n");
+	       "noise) -> BLC, WB, demosaic, CCM, gamma -> output, with 16x12 zone statistics of "
+	       "every other quad (as the cameras gather them)\n");
 	printf("OpenCV %s; libv4lconvert %s; %ld CPUs online. MPix/s from the %s frame "
 	       "time; ratios are MPix/s over the column's MPix/s.\n",
 	       ph_ref_opencv_version(), HAVE_V4LCONVERT ? "linked" : "n/a", cpus,
 	       b.fastest ? "fastest" : "median");
 	print_load("at start");
 
+	if (b.stages) {
+		struct frames f;
+		int ret = frames_init(&f, sizes[0][0], sizes[0][1]);
+
+		if (!ret)
+			ret = run_stages(&b, &f);
+		frames_free(&f);
+		if (ret < 0) {
+			fprintf(stderr, "cannot run the stages: %s\n", strerror(-ret));
+			return 1;
+		}
+		print_load("at end");
+		return 0;
+	}
 	for (unsigned s = 0; s < 2; s++) {
 		unsigned threads[3] = {1, 2, b.all_threads};
 		struct table tables[3];

@@ -98,7 +98,7 @@ int main(void)
 	for (unsigned i = 0; i < 5; i++)
 		rows[i] = rows_mem[i] + PAD;
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
-		tone.k[i] = (uint16_t)(i * 255);
+		tone.k[i] = (uint16_t)(i * 255 + 64); /* kernels.h: k carries the rounding */
 		tone.d[i] = 255;
 	}
 

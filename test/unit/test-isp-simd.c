@@ -56,7 +56,8 @@ static bool cpu_runs(const char *name)
 		return __builtin_cpu_supports("avx2");
 	if (!strcmp(name, "avx512"))
 		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
+		       __builtin_cpu_supports("avx512vnni");
 #elif defined(__aarch64__)
 	if (!strcmp(name, "neon"))
 		return true;
@@ -231,6 +232,7 @@ static void test_stats(void **state)
 	struct row16 r0 = row16_new(), r1 = row16_new();
 	struct ph_isp_zone *za = calloc(PH_ISP_STATS_MAX_ZONES, sizeof(*za));
 	struct ph_isp_zone *zb = calloc(PH_ISP_STATS_MAX_ZONES, sizeof(*zb));
+	uint32_t ca[PH_ISP_HIST_COPIES][PH_ISP_HIST_BINS], cb[PH_ISP_HIST_COPIES][PH_ISP_HIST_BINS];
 	uint32_t ha[PH_ISP_HIST_BINS], hb[PH_ISP_HIST_BINS];
 	uint8_t *zone = malloc(MAXW);
 	uint64_t s = 7;
@@ -245,7 +247,9 @@ static void test_stats(void **state)
 			unsigned zones = 1 + rnd(&s) % 32, quads = n / 2;
 			struct ph_isp_stats_row p = {
 				.quads = quads,
-				.step = rep % 8 == 7 ? 1 + rnd(&s) % 3 : 1,
+				.step = rep % 4 == 1   ? 2
+					: rep % 8 == 7 ? 1 + rnd(&s) % 4
+						       : 1,
 				.shift = (uint8_t)(16 - depth),
 				.mono = rep % 6 == 5,
 				.site_r = (uint8_t)(rep % 4),
@@ -264,14 +268,22 @@ static void test_stats(void **state)
 			fill16(r1.p, n, (1u << depth) - 1, (rep + 1) % 5, &s);
 			memset(za, 0, PH_ISP_STATS_MAX_ZONES * sizeof(*za));
 			memset(zb, 0, PH_ISP_STATS_MAX_ZONES * sizeof(*zb));
-			memset(ha, 0, sizeof(ha));
-			memset(hb, 0, sizeof(hb));
+			memset(ca, 0, sizeof(ca));
+			memset(cb, 0, sizeof(cb));
 			/* Twice into the same sums, as rows of a frame add up. */
 			for (unsigned t = 0; t < 2; t++) {
-				unsigned ca = sc->stats(r0.p, r1.p, &p, za, ha);
-				unsigned cb = k.stats(r0.p, r1.p, &p, zb, hb);
+				unsigned na = sc->stats(r0.p, r1.p, &p, za, ca);
+				unsigned nb = k.stats(r0.p, r1.p, &p, zb, cb);
 
-				assert_int_equal(ca, cb);
+				assert_int_equal(na, nb);
+			}
+			/* The histogram is the sum of the copies, whichever copy counted a quad. */
+			for (unsigned b = 0; b < PH_ISP_HIST_BINS; b++) {
+				ha[b] = hb[b] = 0;
+				for (unsigned c = 0; c < PH_ISP_HIST_COPIES; c++) {
+					ha[b] += ca[c][b];
+					hb[b] += cb[c][b];
+				}
 			}
 			if (memcmp(ha, hb, sizeof(ha)) || memcmp(za, zb, zones * sizeof(*za)))
 				print_error("stats: quads %u rep %u depth %u mono %u site_r %u\n",
@@ -287,7 +299,7 @@ static void test_stats(void **state)
 }
 
 /*
- * A valid 8-bit tone table (kernels.h): knots in 0..255 << 7, random
+ * A valid 8-bit tone table (kernels.h): knots in 0..255 << 7 (k: plus 64), random
  * (@rep odd), rising, falling or with the extremes alternating.
  */
 static void tone_table(struct ph_isp_tone8 *t, unsigned rep, uint64_t *s)
@@ -303,7 +315,7 @@ static void tone_table(struct ph_isp_tone8 *t, unsigned rep, uint64_t *s)
 		knot[i] = (uint16_t)v;
 	}
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
-		t->k[i] = knot[i];
+		t->k[i] = (uint16_t)(knot[i] + 64);
 		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
 	}
 	for (unsigned x = 0; x <= PH_ISP_WMAX; x += 256) {
@@ -387,6 +399,22 @@ static void test_bin_ccm_tone(void **state)
 						  n, tone, o.b + ch * n);
 				outs_check(&o, "ccm_tone8 = ccm + tone8", n, rep * 2 + with_m);
 				free(cc);
+
+				/* The optional fused packer: ccm_tone8, then pack. */
+				for (unsigned bgr = 0; bgr < 2 && k.ccm_tone8_pack3; bgr++) {
+					uint8_t *rows = malloc(3 * (size_t)n);
+
+					assert_non_null(rows);
+					o = outs_new(3 * (size_t)n);
+					sc->ccm_tone8(a.p, b.p, c.p, n, mp, tone, rows, rows + n,
+						      rows + 2 * n);
+					sc->pack[bgr ? PH_ISP_PACK_BGR888 : PH_ISP_PACK_RGB888](
+						rows, rows + n, rows + 2 * n, n, o.a);
+					k.ccm_tone8_pack3(a.p, b.p, c.p, n, mp, tone, bgr, o.b);
+					outs_check(&o, "ccm_tone8_pack3", n,
+						   rep * 4 + with_m * 2 + bgr);
+					free(rows);
+				}
 			}
 
 			o = outs_new(2 * (size_t)n);
@@ -450,7 +478,7 @@ static void test_demosaic_hq(void **state)
 {
 	struct ph_isp_kernels k;
 	const struct ph_isp_kernels *sc = &ph_isp_kernels_scalar;
-	struct row16 r[7], h[7];
+	struct row16 r[7], h[7], gr[5];
 	uint64_t s = 78;
 
 	NEED_SIMD(&k);
@@ -458,17 +486,31 @@ static void test_demosaic_hq(void **state)
 		r[i] = row16_new();
 		h[i] = row16_new();
 	}
+	for (unsigned i = 0; i < 5; i++)
+		gr[i] = row16_new();
 	for (unsigned w = 0; w < NWIDTHS; w++)
 		for (unsigned rep = 0; rep < 12; rep++) {
 			unsigned n = widths[w], g_first = rep & 1;
 			const uint16_t *const rows[5] = {r[0].p, r[1].p, r[2].p, r[3].p, r[4].p};
-			const int16_t *dh[7], *dv[7];
+			const int16_t *dd[7];
+			const uint16_t *gh[3], *gv[5];
 			struct outs o;
 
-			for (unsigned i = 0; i < 7; i++) /* dv: rows 0..6; dh: rows 2..4 */
-				dv[i] = dh[i] = (const int16_t *)(const void *)h[i].p;
+			for (unsigned i = 0; i < 7; i++)
+				dd[i] = (const int16_t *)(const void *)h[i].p;
+			for (unsigned i = 0; i < 5;
+			     i++) { /* grad_h: rows 0..2, grad_v: rows 0..4 */
+				gv[i] = gr[i].p;
+				if (i < 3)
+					gh[i] = gr[i].p;
+			}
 			fill_window(r, 7, n, rep / 2, &s);
 			fill_diff(h, 7, n, rep / 2 + 1, &s);
+			/* Halved gradients: grad_h up to WMAX, grad_v up to 3 WMAX (kernels.h). */
+			for (unsigned i = 0; i < 5; i++)
+				fill16(gr[i].p - PH_ISP_PAD, n + 2 * PH_ISP_PAD,
+				       i < 3 ? PH_ISP_WMAX : 3 * PH_ISP_WMAX, (rep / 2 + i) % 5,
+				       &s);
 
 			o = outs_new(4 * (size_t)n);
 			int16_t *qa = (int16_t *)(void *)o.a, *qb = (int16_t *)(void *)o.b;
@@ -476,9 +518,17 @@ static void test_demosaic_hq(void **state)
 			k.dm_hq_diff(rows, n, g_first, qb, qb + n);
 			outs_check(&o, "dm_hq_diff", n, rep);
 
+			o = outs_new(4 * (size_t)n);
+			uint16_t *ga = (uint16_t *)(void *)o.a, *gb = (uint16_t *)(void *)o.b;
+			sc->dm_hq_grad(dd[3], dd + 1, n, ga, ga + n);
+			k.dm_hq_grad(dd[3], dd + 1, n, gb, gb + n);
+			outs_check(&o, "dm_hq_grad", n, rep);
+
 			o = outs_new(2 * (size_t)n);
-			sc->dm_hq_green(r[2].p, dh + 2, dv, n, g_first, (uint16_t *)(void *)o.a);
-			k.dm_hq_green(r[2].p, dh + 2, dv, n, g_first, (uint16_t *)(void *)o.b);
+			sc->dm_hq_green(r[2].p, dd[3], dd + 1, gh, gv, n, g_first,
+					(uint16_t *)(void *)o.a);
+			k.dm_hq_green(r[2].p, dd[3], dd + 1, gh, gv, n, g_first,
+				      (uint16_t *)(void *)o.b);
 			outs_check(&o, "dm_hq_green", n, rep);
 
 			o = outs_new(2 * (size_t)n);
@@ -499,6 +549,8 @@ static void test_demosaic_hq(void **state)
 		free(r[i].mem);
 		free(h[i].mem);
 	}
+	for (unsigned i = 0; i < 5; i++)
+		free(gr[i].mem);
 }
 
 static void yuv_coeffs(struct ph_isp_yuv *c, unsigned which, uint64_t *s)

@@ -24,13 +24,15 @@
 #define RING	    16 /* linearised rows kept per band: a power of two >= 2 * HQ_CTX + 2 */
 
 /*
- * The high-quality demosaic runs in four row stages (kernels.h), each
+ * The high-quality demosaic runs in five row stages (kernels.h), each
  * keeping a ring of its rows: the directional differences of row r need
- * linear rows r-2 .. r+2, green r needs differences r-3 .. r+3, cross r
- * needs green r-1 .. r+1 and output row y needs green y-2 .. y+2 and cross
- * y-1 .. y+1. So output row y needs linear rows up to y + HQ_CTX.
+ * linear rows r-2 .. r+2, the gradients of r differences r-1 .. r+1, green
+ * r differences and gradients r-2 .. r+2, cross r needs green r-1 .. r+1
+ * and output row y needs green y-2 .. y+2 and cross y-1 .. y+1. So output
+ * row y needs linear rows up to y + HQ_CTX.
  */
 #define HQ_DIFF_AHEAD  5 /* differences computed up to y + 5 */
+#define HQ_GRAD_AHEAD  4
 #define HQ_GREEN_AHEAD 2
 #define HQ_CROSS_AHEAD 1
 #define HQ_CTX	       (HQ_DIFF_AHEAD + 2)
@@ -42,6 +44,7 @@ struct scratch {
 	uint16_t *lin[RING]; /* linearised rows, padded, by logical row & (RING - 1) */
 	uint16_t *dm[2][3];  /* demosaiced R, G, B of the row pair */
 	int16_t *hq_dh[HQ_RING], *hq_dv[HQ_RING]; /* HQ stages, padded, by row & (HQ_RING - 1) */
+	uint16_t *hq_grad_h[HQ_RING], *hq_grad_v[HQ_RING];
 	uint16_t *hq_green[HQ_RING], *hq_cross[HQ_RING];
 	uint16_t *cc[3];     /* after the colour matrix */
 	uint8_t *o8[2][3];   /* toned 8-bit rows of the pair */
@@ -51,7 +54,8 @@ struct scratch {
 	uint16_t *b16[2][3]; /* ... 16-bit */
 	uint16_t *lsc_gain;  /* per-pixel gains of the row */
 	float *lsc_col;	     /* lens shading grid interpolated to the row: 3 x PH_ISP_LSC_MAX */
-	struct ph_isp_stats *stats; /* this thread's sums */
+	struct ph_isp_stats *stats;	    /* this thread's sums (the histogram in @hist) */
+	uint32_t (*hist)[PH_ISP_HIST_BINS]; /* PH_ISP_HIST_COPIES copies (kernels.h) */
 };
 
 enum out_kind {
@@ -114,6 +118,7 @@ struct frame {
 	struct out_plan out[MAX_OUTPUTS];
 	unsigned out_count;
 	bool full8, full16, bin8, bin16, binned;
+	bool fused_pack; /* the only output is RGB888 or BGR888: ccm_tone8_pack3 writes it */
 	unsigned bin_w, bin_h;
 	bool stats;
 	struct ph_isp_stats_row srow;
@@ -200,7 +205,7 @@ static void update_tone(struct ph_isp *isp, const struct ph_isp_params *p)
 		knot[i] = (uint16_t)lrint(tone_value(p, x) * (255 << 7));
 	}
 	for (unsigned i = 0; i < PH_ISP_TONE_SEGS; i++) {
-		t->k[i] = knot[i];
+		t->k[i] = (uint16_t)(knot[i] + 64); /* kernels.h: rounds v >> 7 */
 		t->d[i] = (int16_t)(knot[i + 1] - knot[i]);
 	}
 	for (unsigned x = 0; x <= PH_ISP_WMAX;
@@ -457,13 +462,16 @@ static size_t layout_scratch(struct scratch *s, uint8_t *base, unsigned w)
 		s->lin[i] = row ? (uint16_t *)(row + pad) : NULL;
 	}
 	for (unsigned i = 0; i < HQ_RING; i++) {
-		uint8_t *row[4] = {carve(base, &at, r16), carve(base, &at, r16),
-				   carve(base, &at, r16), carve(base, &at, r16)};
+		uint8_t *row[6];
 
+		for (unsigned j = 0; j < 6; j++)
+			row[j] = carve(base, &at, r16);
 		s->hq_dh[i] = row[0] ? (int16_t *)(row[0] + pad) : NULL;
 		s->hq_dv[i] = row[1] ? (int16_t *)(row[1] + pad) : NULL;
-		s->hq_green[i] = row[2] ? (uint16_t *)(row[2] + pad) : NULL;
-		s->hq_cross[i] = row[3] ? (uint16_t *)(row[3] + pad) : NULL;
+		s->hq_grad_h[i] = row[2] ? (uint16_t *)(row[2] + pad) : NULL;
+		s->hq_grad_v[i] = row[3] ? (uint16_t *)(row[3] + pad) : NULL;
+		s->hq_green[i] = row[4] ? (uint16_t *)(row[4] + pad) : NULL;
+		s->hq_cross[i] = row[5] ? (uint16_t *)(row[5] + pad) : NULL;
 	}
 	for (unsigned c = 0; c < 3; c++) {
 		for (unsigned i = 0; i < 2; i++) {
@@ -479,6 +487,7 @@ static size_t layout_scratch(struct scratch *s, uint8_t *base, unsigned w)
 	s->lsc_gain = carve(base, &at, r16);
 	s->lsc_col = carve(base, &at, 3 * PH_ISP_LSC_MAX * sizeof(float));
 	s->stats = carve(base, &at, sizeof(struct ph_isp_stats));
+	s->hist = carve(base, &at, PH_ISP_HIST_COPIES * sizeof(*s->hist));
 	return at;
 }
 
@@ -615,9 +624,8 @@ static void load_row(const struct frame *f, struct scratch *s, int r, unsigned y
 		if (qy % f->srow.step == 0) {
 			unsigned zy = (unsigned)((uint64_t)qy * f->zones_y / f->quads_y);
 
-			s->stats->quads +=
-				f->k->stats(s->raw[0], s->raw[1], &f->srow,
-					    &s->stats->zones[zy * f->zones_x], s->stats->histogram);
+			s->stats->quads += f->k->stats(s->raw[0], s->raw[1], &f->srow,
+						       &s->stats->zones[zy * f->zones_x], s->hist);
 		}
 	}
 	if (f->lsc) {
@@ -713,6 +721,16 @@ static void emit_all(const struct frame *f, bool binned, const struct rgb8 *r8,
 			emit(f, &f->out[i], r8, r16, count, oy);
 }
 
+/* Colour matrix, tone and RGB888/BGR888 packing of row @y in one kernel. */
+static void pack3_row(const struct frame *f, uint16_t *const dm[3], unsigned y)
+{
+	const struct out_plan *o = &f->out[0];
+
+	f->k->ccm_tone8_pack3(dm[0], dm[1], dm[2], f->w, f->isp->ccm_identity ? NULL : &f->isp->ccm,
+			      &f->isp->tone8, o->pack == PH_ISP_PACK_BGR888,
+			      o->plane[0] + (size_t)y * o->stride[0]);
+}
+
 /* Whether logical row @r is a G/B row, and the parity of its green columns. */
 static bool b_row_of(const struct frame *f, int r)
 {
@@ -728,17 +746,20 @@ static unsigned g_first_of(const struct frame *f, int r)
 #define HQI(r)	    ((unsigned)((r) + 4 * HQ_RING) & (HQ_RING - 1))
 #define HQ_DH(s, r) ((s)->hq_dh[HQI(r)])
 #define HQ_DV(s, r) ((s)->hq_dv[HQI(r)])
+#define HQ_GH(s, r) ((s)->hq_grad_h[HQI(r)])
+#define HQ_GV(s, r) ((s)->hq_grad_v[HQI(r)])
 #define HQ_G(s, r)  ((s)->hq_green[HQI(r)])
 #define HQ_X(s, r)  ((s)->hq_cross[HQI(r)])
 
 /* Next logical row of each HQ stage to compute in a band. */
 struct hq_state {
-	int diff, green, cross;
+	int diff, grad, green, cross;
 };
 
 static void hq_start(struct hq_state *st, unsigned y0)
 {
 	st->diff = (int)y0 - HQ_DIFF_AHEAD;
+	st->grad = (int)y0 - HQ_GRAD_AHEAD;
 	st->green = (int)y0 - HQ_GREEN_AHEAD;
 	st->cross = (int)y0 - HQ_CROSS_AHEAD;
 }
@@ -755,20 +776,33 @@ static void hq_diff(const struct frame *f, struct scratch *s, int r)
 	mirror_ends_s16(HQ_DV(s, r), f->w);
 }
 
-/* HQ stage 2 (green) of logical row @r. */
+/* HQ stage 2 (the halved gradients of the differences) of logical row @r. */
+static void hq_grad(const struct frame *f, struct scratch *s, int r)
+{
+	const int16_t *dv[2] = {HQ_DV(s, r - 1), HQ_DV(s, r + 1)};
+
+	f->k->dm_hq_grad(HQ_DH(s, r), dv, f->w, HQ_GH(s, r), HQ_GV(s, r));
+	mirror_ends(HQ_GH(s, r), f->w);
+	mirror_ends(HQ_GV(s, r), f->w);
+}
+
+/* HQ stage 3 (green) of logical row @r. */
 static void hq_green(const struct frame *f, struct scratch *s, int r)
 {
-	const int16_t *dh[3], *dv[7];
+	const int16_t *dv[5];
+	const uint16_t *gh[3], *gv[5];
 
 	for (int d = 0; d < 3; d++)
-		dh[d] = HQ_DH(s, r + d - 1);
-	for (int d = 0; d < 7; d++)
-		dv[d] = HQ_DV(s, r + d - 3);
-	f->k->dm_hq_green(LIN(s, r), dh, dv, f->w, g_first_of(f, r), HQ_G(s, r));
+		gh[d] = HQ_GH(s, r + d - 1);
+	for (int d = 0; d < 5; d++) {
+		dv[d] = HQ_DV(s, r + d - 2);
+		gv[d] = HQ_GV(s, r + d - 2);
+	}
+	f->k->dm_hq_green(LIN(s, r), HQ_DH(s, r), dv, gh, gv, f->w, g_first_of(f, r), HQ_G(s, r));
 	mirror_ends(HQ_G(s, r), f->w);
 }
 
-/* HQ stage 3 (the other colour at the non-green sites) of logical row @r. */
+/* HQ stage 4 (the other colour at the non-green sites) of logical row @r. */
 static void hq_cross(const struct frame *f, struct scratch *s, int r)
 {
 	const uint16_t *lin[3], *grn[3];
@@ -795,6 +829,8 @@ static void hq_row(const struct frame *f, struct scratch *s, struct hq_state *st
 		for (; st->green <= st->cross + 1; st->green++) {
 			for (; st->diff <= st->green + 3; st->diff++)
 				hq_diff(f, s, st->diff);
+			for (; st->grad <= st->green + 2; st->grad++)
+				hq_grad(f, s, st->grad);
 			hq_green(f, s, st->green);
 		}
 		hq_cross(f, s, st->cross);
@@ -849,11 +885,13 @@ static void band_job(void *data, unsigned band, unsigned worker)
 				f->k->demosaic_fast(win, f->w, g_first_of(f, (int)row),
 						    dm[b_row ? 2 : 0], dm[1], dm[b_row ? 0 : 2]);
 			}
-			if (full)
+			if (f->fused_pack)
+				pack3_row(f, dm, row);
+			else if (full)
 				finish_row(f, s, dm, f->w, f->full8, f->full16, s->o8[i], s->o16[i],
 					   &r8[i], &r16[i]);
 		}
-		if (full)
+		if (full && !f->fused_pack)
 			emit_all(f, false, r8, r16, rows, y);
 		if (f->binned && rows == 2) {
 			unsigned by = y / 2, bi = by & 1;
@@ -889,7 +927,7 @@ bool ph_isp_kernels_find(const char *name, struct ph_isp_kernels *k)
 	__builtin_cpu_init();
 	if (!strcmp(name, "avx512") && __builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-	    __builtin_cpu_supports("avx512vbmi")) {
+	    __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vnni")) {
 		ph_isp_kernels_avx512(k);
 		return true;
 	}
@@ -1063,6 +1101,9 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 		}
 	}
 	f.out_count = output_count;
+	f.fused_pack = f.k->ccm_tone8_pack3 && !f.mono && output_count == 1 && !f.binned &&
+		       f.out[0].kind == OUT_PACK &&
+		       (f.out[0].pack == PH_ISP_PACK_RGB888 || f.out[0].pack == PH_ISP_PACK_BGR888);
 	f.bin_w = f.w / 2;
 	f.bin_h = f.h / 2;
 
@@ -1122,8 +1163,11 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 	f.band_rows = (f.band_rows + 3) & ~3u;
 	f.bands = (f.h + f.band_rows - 1) / f.band_rows;
 	if (f.stats)
-		for (unsigned t = 0; t < isp->threads; t++)
+		for (unsigned t = 0; t < isp->threads; t++) {
 			memset(isp->scratch[t]->stats, 0, sizeof(struct ph_isp_stats));
+			memset(isp->scratch[t]->hist, 0,
+			       PH_ISP_HIST_COPIES * sizeof(*isp->scratch[t]->hist));
+		}
 
 	ph_threadpool_run(isp->pool, band_job, &f, f.bands);
 
@@ -1133,6 +1177,7 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 		stats->zones_y = f.zones_y;
 		for (unsigned t = 0; t < isp->threads; t++) {
 			const struct ph_isp_stats *a = isp->scratch[t]->stats;
+			uint32_t(*hist)[PH_ISP_HIST_BINS] = isp->scratch[t]->hist;
 
 			for (unsigned z = 0; z < f.zones_x * f.zones_y; z++) {
 				stats->zones[z].sum_r += a->zones[z].sum_r;
@@ -1141,8 +1186,9 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 				stats->zones[z].counted += a->zones[z].counted;
 				stats->zones[z].saturated += a->zones[z].saturated;
 			}
-			for (unsigned b = 0; b < PH_ISP_HIST_BINS; b++)
-				stats->histogram[b] += a->histogram[b];
+			for (unsigned c = 0; c < PH_ISP_HIST_COPIES; c++)
+				for (unsigned b = 0; b < PH_ISP_HIST_BINS; b++)
+					stats->histogram[b] += hist[c][b];
 			stats->quads += a->quads;
 		}
 	}

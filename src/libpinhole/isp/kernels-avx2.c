@@ -12,6 +12,7 @@
  * AVX-512 gathers were slower than these AVX2 ones for the tone LUTs, so
  * there is no AVX-512 table yet (ph_isp_set_impl("avx512") is -ENOTSUP).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -184,6 +185,20 @@ AVX2 static inline __m256i lin16(const struct lin_consts *c, __m256i raw, __m256
 	return _mm256_min_epu16(_mm256_packus_epi32(p0, p1), c->wmax);
 }
 
+/*
+ * With 16 fraction bits (gains below 1.0, the usual case) the result is
+ * the product's high half plus its low half's top bit, in 16-bit lanes:
+ * at most 65534 + 1.
+ */
+AVX2 static inline __m256i lin16_q16(const struct lin_consts *c, __m256i raw, __m256i gain)
+{
+	__m256i v = _mm256_subs_epu16(_mm256_sll_epi16(raw, c->shift), c->black);
+	__m256i r = _mm256_add_epi16(_mm256_mulhi_epu16(v, gain),
+				     _mm256_srli_epi16(_mm256_mullo_epi16(v, gain), 15));
+
+	return _mm256_min_epu16(r, c->wmax);
+}
+
 AVX2 static void linearise(const uint16_t *raw, unsigned n, const struct ph_isp_lin *lin,
 			   uint16_t *dst)
 {
@@ -191,6 +206,13 @@ AVX2 static void linearise(const uint16_t *raw, unsigned n, const struct ph_isp_
 	__m256i gain = _mm256_set1_epi32((int)(lin->gain[0] | (uint32_t)lin->gain[1] << 16));
 	unsigned i = 0;
 
+	if (lin->gain_shift == 16) {
+		for (; i + 16 <= n; i += 16)
+			_mm256_storeu_si256(
+				(__m256i *)(dst + i),
+				lin16_q16(&c, _mm256_loadu_si256((const __m256i *)(raw + i)),
+					  gain));
+	}
 	for (; i + 16 <= n; i += 16)
 		_mm256_storeu_si256(
 			(__m256i *)(dst + i),
@@ -215,144 +237,190 @@ AVX2 static void linearise_lsc(const uint16_t *raw, unsigned n, const struct ph_
 
 /* ---- statistics --------------------------------------------------------------------------- */
 
-/* Add the 8 32-bit lanes of each accumulator to zone @z and clear them. */
-AVX2 static inline void stats_flush(struct ph_isp_zone *z, __m256i acc[3])
+/* Running sums of one zone: vector lanes, flushed into the zone when it changes. */
+struct zone_acc {
+	__m256i r, g, b;
+	__m256i counted, saturated; /* minus the counts, per lane */
+	unsigned zone, runs;
+};
+
+AVX2 static inline uint64_t hsum_epu32(__m256i v)
 {
-	uint64_t *sum[3] = {&z->sum_r, &z->sum_g, &z->sum_b};
+	__m256i s = _mm256_add_epi64(_mm256_unpacklo_epi32(v, _mm256_setzero_si256()),
+				     _mm256_unpackhi_epi32(v, _mm256_setzero_si256()));
+	__m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 
-	for (unsigned c = 0; c < 3; c++) {
-		__m256i lo = _mm256_unpacklo_epi32(acc[c], _mm256_setzero_si256());
-		__m256i hi = _mm256_unpackhi_epi32(acc[c], _mm256_setzero_si256());
-		__m256i s = _mm256_add_epi64(lo, hi);
-		__m128i t =
-			_mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+	return (uint64_t)_mm_cvtsi128_si64(t) + (uint64_t)_mm_extract_epi64(t, 1);
+}
 
-		*sum[c] += (uint64_t)_mm_cvtsi128_si64(t) + (uint64_t)_mm_extract_epi64(t, 1);
-		acc[c] = _mm256_setzero_si256();
-	}
+AVX2 static inline void zone_flush(struct zone_acc *a, struct ph_isp_zone *zones)
+{
+	struct ph_isp_zone *z = &zones[a->zone];
+	const __m256i zero = _mm256_setzero_si256();
+
+	z->sum_r += hsum_epu32(a->r);
+	z->sum_g += hsum_epu32(a->g);
+	z->sum_b += hsum_epu32(a->b);
+	z->counted += (uint32_t)hsum_epu32(_mm256_sub_epi32(zero, a->counted));
+	z->saturated += (uint32_t)hsum_epu32(_mm256_sub_epi32(zero, a->saturated));
+	a->r = a->g = a->b = a->counted = a->saturated = zero;
+	a->runs = 0;
 }
 
 /*
- * 8 quads per step, in 32-bit lanes (site 0 or 2 in the low half of a
- * lane as loaded, site 1 or 3 in the high half). Runs of 8 quads in one
- * zone (the usual case) add into vector sums, flushed when the zone
- * changes; others add quad by quad. Subsampled rows are left to the
- * scalar kernel.
+ * Add the lanes of @in (all in zone @z) that are unsaturated (@ok) to the
+ * sums, the others to the saturated count. At most 2^15 adds between
+ * flushes keep every lane below 2^31.
+ */
+AVX2 static inline void zone_add(struct zone_acc *a, struct ph_isp_zone *zones, unsigned z,
+				 __m256i in, __m256i ok, __m256i r, __m256i g, __m256i b)
+{
+	__m256i take = _mm256_and_si256(in, ok);
+
+	if (z != a->zone || a->runs == 32768) {
+		zone_flush(a, zones);
+		a->zone = z;
+	}
+	a->r = _mm256_add_epi32(a->r, _mm256_and_si256(r, take));
+	a->g = _mm256_add_epi32(a->g, _mm256_and_si256(g, take));
+	a->b = _mm256_add_epi32(a->b, _mm256_and_si256(b, take));
+	a->counted = _mm256_add_epi32(a->counted, take);
+	a->saturated = _mm256_add_epi32(a->saturated, _mm256_andnot_si256(ok, in));
+	a->runs++;
+}
+
+/*
+ * 8 sampled quads of a raw row, as 32-bit lanes of their two sites: quads
+ * q .. q+7 (step 1) or the even ones of q .. q+15 (step 2), in order; with
+ * @swap the two sites of each lane change places.
+ */
+AVX2 static inline __m256i quads_ld(const uint16_t *row, unsigned step, bool swap)
+{
+	const __m256i sites =
+		_mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1,
+				 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+	__m256i v;
+
+	if (step == 1) {
+		v = _mm256_loadu_si256((const __m256i *)row);
+	} else {
+		__m256 a = _mm256_loadu_ps((const float *)(const void *)row);
+		__m256 b = _mm256_loadu_ps((const float *)(const void *)(row + 16));
+
+		v = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(a, b, 0x88)),
+					     0xd8);
+	}
+	return swap ? _mm256_shuffle_epi8(v, sites) : v;
+}
+
+/* The zones of the 8 quads sampled from @zone (every @step-th, 1 or 2), in 32-bit lanes. */
+AVX2 static inline __m256i zone_lanes(const uint8_t *zone, unsigned step)
+{
+	if (step == 1)
+		return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)zone));
+	return _mm256_and_si256(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)zone)),
+				_mm256_set1_epi32(0xff));
+}
+
+_Static_assert(PH_ISP_HIST_COPIES >= 8, "lane i of 8 counts in histogram copy i");
+
+/*
+ * 8 sampled quads per step, in 32-bit lanes, every quad (step 1) or every
+ * other (step 2; other steps are left to the scalar kernel). The rows and
+ * the sites in a lane are ordered so that R (site_r) is the low half of
+ * row a's lanes: then G1 is the high half, G2 and B the low and high
+ * halves of row b's. The lanes of each zone among the 8 (usually one, at
+ * most two with a monotonic zone table) add into vector sums, flushed when
+ * the zone changes. Lane i counts in histogram copy i. The bin is
+ * min(255, (min(Y, ylim) * scale) >> 16) in 32 bits: with ylim * scale >=
+ * 256 << 16 it equals the 64-bit product's.
  */
 AVX2 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1,
 			   const struct ph_isp_stats_row *p, struct ph_isp_zone *zones,
-			   uint32_t *hist)
+			   uint32_t (*hist)[PH_ISP_HIST_BINS])
 {
+	const unsigned sr = p->site_r, step = p->step, n = p->quads;
+	const uint16_t *row_a = sr & 2 ? raw1 : raw0, *row_b = sr & 2 ? raw0 : raw1;
+	const bool swap = sr & 1;
 	const __m128i shift = _mm_cvtsi32_si128(p->shift);
-	const __m256i black01 = _mm256_set1_epi32(pair16(p->black[0], p->black[1]));
-	const __m256i black23 = _mm256_set1_epi32(pair16(p->black[2], p->black[3]));
+	const __m256i black_a = _mm256_set1_epi32(pair16(p->black[sr], p->black[sr ^ 1]));
+	const __m256i black_b = _mm256_set1_epi32(pair16(p->black[sr ^ 2], p->black[sr ^ 3]));
 	const __m256i white = _mm256_set1_epi16((short)p->white), zero = _mm256_setzero_si256();
 	const __m256i lo16 = _mm256_set1_epi32(0xffff), one = _mm256_set1_epi32(1);
 	const __m256i two = _mm256_set1_epi32(2), r512 = _mm256_set1_epi32(512);
 	const __m256i k_r = _mm256_set1_epi32(306), k_g = _mm256_set1_epi32(601);
 	const __m256i k_b = _mm256_set1_epi32(117), scale = _mm256_set1_epi32((int)p->hist_scale);
-	const __m256i lim = _mm256_set1_epi64x((1 << 24) - 1), c255 = _mm256_set1_epi64x(255);
-	const unsigned sr = p->site_r, n = p->quads;
-	__m256i acc[3] = {zero, zero, zero};
-	unsigned q = 0, cur = 0, runs = 0;
-	uint32_t counted = 0, saturated = 0;
+	const __m256i ylim = _mm256_set1_epi32(
+		(int)(p->hist_scale ? ((256u << 16) + p->hist_scale - 1) / p->hist_scale : 0));
+	const unsigned span = 8 * step; /* quads covered by one vector step */
+	struct zone_acc acc = {zero, zero, zero, zero, zero, 0, 0};
+	unsigned q = 0, sampled = 0;
 
-	if (p->step != 1)
+	if (step > 2 || n < span)
 		return SC.stats(raw0, raw1, p, zones, hist);
-	for (; q + 8 <= n; q += 8) {
-		__m256i a = _mm256_sll_epi16(_mm256_loadu_si256((const __m256i *)(raw0 + 2 * q)),
-					     shift);
-		__m256i b = _mm256_sll_epi16(_mm256_loadu_si256((const __m256i *)(raw1 + 2 * q)),
-					     shift);
+	for (; q + span <= n; q += span) {
+		__m256i a = _mm256_sll_epi16(quads_ld(row_a + 2 * q, step, swap), shift);
+		__m256i b = _mm256_sll_epi16(quads_ld(row_b + 2 * q, step, swap), shift);
 		__m256i mx = _mm256_max_epu16(a, b);
 		/* Per lane: no site >= white. */
 		__m256i ok = _mm256_cmpeq_epi32(_mm256_cmpeq_epi16(_mm256_max_epu16(mx, white), mx),
 						zero);
-		__m256i va = _mm256_subs_epu16(a, black01), vb = _mm256_subs_epu16(b, black23);
-		__m256i v[4] = {_mm256_and_si256(va, lo16), _mm256_srli_epi32(va, 16),
-				_mm256_and_si256(vb, lo16), _mm256_srli_epi32(vb, 16)};
-		__m256i r, g, bl;
+		__m256i va = _mm256_subs_epu16(a, black_a), vb = _mm256_subs_epu16(b, black_b);
+		__m256i r = _mm256_and_si256(va, lo16), g1 = _mm256_srli_epi32(va, 16);
+		__m256i g2 = _mm256_and_si256(vb, lo16), bl = _mm256_srli_epi32(vb, 16);
+		__m256i g;
 
 		if (p->mono) {
-			r = _mm256_add_epi32(_mm256_add_epi32(v[0], v[1]),
-					     _mm256_add_epi32(v[2], v[3]));
-			r = g = bl = _mm256_srli_epi32(_mm256_add_epi32(r, two), 2);
+			__m256i s4 =
+				_mm256_add_epi32(_mm256_add_epi32(r, g1), _mm256_add_epi32(g2, bl));
+
+			r = g = bl = _mm256_srli_epi32(_mm256_add_epi32(s4, two), 2);
 		} else {
-			r = v[sr];
-			bl = v[3 - sr];
-			g = _mm256_srli_epi32(
-				_mm256_add_epi32(_mm256_add_epi32(v[1 ^ sr], v[2 ^ sr]), one), 1);
+			g = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(g1, g2), one), 1);
 		}
 		__m256i y = _mm256_add_epi32(
 			_mm256_add_epi32(_mm256_mullo_epi32(r, k_r), _mm256_mullo_epi32(g, k_g)),
 			_mm256_add_epi32(_mm256_mullo_epi32(bl, k_b), r512));
-		y = _mm256_srli_epi32(y, 10);
-		/* bin = min(255, (y * scale) >> 16), 64-bit products of the even and odd lanes. */
-		__m256i pe = _mm256_mul_epu32(y, scale);
-		__m256i po = _mm256_mul_epu32(_mm256_srli_epi64(y, 32), scale);
+		y = _mm256_min_epu32(_mm256_srli_epi32(y, 10), ylim);
+		y = _mm256_srli_epi32(_mm256_mullo_epi32(y, scale), 16);
 
-		pe = _mm256_blendv_epi8(_mm256_srli_epi64(pe, 16), c255,
-					_mm256_cmpgt_epi64(pe, lim));
-		po = _mm256_blendv_epi8(_mm256_srli_epi64(po, 16), c255,
-					_mm256_cmpgt_epi64(po, lim));
+		/* The 8 bins as bytes (packus saturates at 255: the min of the contract). */
+		__m128i b16 =
+			_mm_packus_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+		uint64_t bins = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(b16, b16));
 
-		uint32_t bins[8];
+		/* Written out: gcc keeps the loop, with a variable shift per count. */
+		hist[0][bins & 0xff]++;
+		hist[1][(bins >> 8) & 0xff]++;
+		hist[2][(bins >> 16) & 0xff]++;
+		hist[3][(bins >> 24) & 0xff]++;
+		hist[4][(bins >> 32) & 0xff]++;
+		hist[5][(bins >> 40) & 0xff]++;
+		hist[6][(bins >> 48) & 0xff]++;
+		hist[7][bins >> 56]++;
 
-		_mm256_storeu_si256((__m256i *)bins,
-				    _mm256_or_si256(pe, _mm256_slli_epi64(po, 32)));
-		for (unsigned i = 0; i < 8; i++)
-			hist[bins[i]]++;
+		/* The zones among the 8 lanes, one at a time. */
+		__m256i zl = zone_lanes(p->zone + q, step);
+		unsigned left = 0xff;
 
-		unsigned okm = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok));
-		unsigned z = p->zone[q];
-		uint64_t zz;
+		while (left) {
+			unsigned z = p->zone[q + step * (unsigned)__builtin_ctz(left)];
+			__m256i in = _mm256_cmpeq_epi32(zl, _mm256_set1_epi32((int)z));
 
-		memcpy(&zz, p->zone + q, 8);
-		if (zz == z * 0x0101010101010101ull) {
-			if (z != cur || runs == 32768) { /* lanes stay below 2^31 */
-				stats_flush(&zones[cur], acc);
-				zones[cur].counted += counted;
-				zones[cur].saturated += saturated;
-				counted = saturated = runs = 0;
-				cur = z;
-			}
-			acc[0] = _mm256_add_epi32(acc[0], _mm256_and_si256(r, ok));
-			acc[1] = _mm256_add_epi32(acc[1], _mm256_and_si256(g, ok));
-			acc[2] = _mm256_add_epi32(acc[2], _mm256_and_si256(bl, ok));
-			counted += (unsigned)__builtin_popcount(okm);
-			saturated += 8 - (unsigned)__builtin_popcount(okm);
-			runs++;
-		} else {
-			uint32_t vr[8], vg[8], vbl[8];
-
-			_mm256_storeu_si256((__m256i *)vr, r);
-			_mm256_storeu_si256((__m256i *)vg, g);
-			_mm256_storeu_si256((__m256i *)vbl, bl);
-			for (unsigned i = 0; i < 8; i++) {
-				struct ph_isp_zone *zp = &zones[p->zone[q + i]];
-
-				if (okm >> i & 1) {
-					zp->sum_r += vr[i];
-					zp->sum_g += vg[i];
-					zp->sum_b += vbl[i];
-					zp->counted++;
-				} else {
-					zp->saturated++;
-				}
-			}
+			zone_add(&acc, zones, z, in, ok, r, g, bl);
+			left &= ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(in));
 		}
+		sampled += 8;
 	}
-	stats_flush(&zones[cur], acc);
-	zones[cur].counted += counted;
-	zones[cur].saturated += saturated;
-	if (q < n) {
+	zone_flush(&acc, zones);
+	if (q < n) { /* q is a multiple of the step: the rest samples from its first quad */
 		struct ph_isp_stats_row t = *p;
 
 		t.quads = n - q;
 		t.zone = p->zone + q;
-		SC.stats(raw0 + 2 * q, raw1 + 2 * q, &t, zones, hist);
+		sampled += SC.stats(raw0 + 2 * q, raw1 + 2 * q, &t, zones, hist);
 	}
-	return n;
+	return sampled;
 }
 
 /* ---- demosaic ----------------------------------------------------------------------------- */
@@ -362,12 +430,10 @@ AVX2 static inline __m256i ld16(const uint16_t *p)
 	return _mm256_loadu_si256((const __m256i *)p);
 }
 
-/* (a + b + c + d + 2) >> 2; the sum of 14-bit values fits uint16. */
+/* avg2(avg2(a, b), avg2(c, d)) (kernels.h). */
 AVX2 static inline __m256i avg4(__m256i a, __m256i b, __m256i c, __m256i d)
 {
-	__m256i s = _mm256_add_epi16(_mm256_add_epi16(a, b), _mm256_add_epi16(c, d));
-
-	return _mm256_srli_epi16(_mm256_add_epi16(s, _mm256_set1_epi16(2)), 2);
+	return _mm256_avg_epu16(_mm256_avg_epu16(a, b), _mm256_avg_epu16(c, d));
 }
 
 AVX2 static inline __m256i clamp_r(__m256i v, __m256i lo, __m256i hi)
@@ -402,9 +468,11 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
 		__m256i we_lo = _mm256_min_epi16(ww, ee), we_hi = _mm256_max_epi16(ww, ee);
 
 		/* C sites */
-		__m256i h = _mm256_srai_epi16(_mm256_sub_epi16(p, avg4(n2, s2, w2, e2)), 1);
+		__m256i ns = _mm256_avg_epu16(nn, ss), we = _mm256_avg_epu16(ww, ee);
+		__m256i ns2 = _mm256_avg_epu16(n2, s2), we2 = _mm256_avg_epu16(w2, e2);
+		__m256i h = _mm256_srai_epi16(_mm256_sub_epi16(p, _mm256_avg_epu16(ns2, we2)), 1);
 		__m256i gc =
-			clamp_r(_mm256_add_epi16(avg4(nn, ss, ww, ee), h),
+			clamp_r(_mm256_add_epi16(_mm256_avg_epu16(ns, we), h),
 				_mm256_min_epi16(ns_lo, we_lo), _mm256_max_epi16(ns_hi, we_hi));
 		__m256i oc = clamp_r(
 			_mm256_add_epi16(_mm256_add_epi16(diag, h), _mm256_srai_epi16(h, 1)), dlo,
@@ -412,12 +480,9 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
 
 		/* G sites */
 		__m256i e = _mm256_srai_epi16(_mm256_sub_epi16(p, diag), 1);
-		__m256i fh = _mm256_sub_epi16(p, _mm256_avg_epu16(w2, e2));
-		__m256i fv = _mm256_sub_epi16(p, _mm256_avg_epu16(n2, s2));
-		__m256i cg = _mm256_add_epi16(_mm256_add_epi16(_mm256_avg_epu16(ww, ee), e),
-					      _mm256_srai_epi16(fh, 2));
-		__m256i og = _mm256_add_epi16(_mm256_add_epi16(_mm256_avg_epu16(nn, ss), e),
-					      _mm256_srai_epi16(fv, 2));
+		__m256i fh = _mm256_sub_epi16(p, we2), fv = _mm256_sub_epi16(p, ns2);
+		__m256i cg = _mm256_add_epi16(_mm256_add_epi16(we, e), _mm256_srai_epi16(fh, 2));
+		__m256i og = _mm256_add_epi16(_mm256_add_epi16(ns, e), _mm256_srai_epi16(fv, 2));
 
 		cg = clamp_r(_mm256_sub_epi16(cg, _mm256_srai_epi16(fv, 3)), we_lo, we_hi);
 		og = clamp_r(_mm256_sub_epi16(og, _mm256_srai_epi16(fh, 3)), ns_lo, ns_hi);
@@ -437,13 +502,12 @@ AVX2 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsign
  * HQ stages. Integer parts exactly as the scalar kernels, floats in the
  * same IEEE operations in the same order (no FMA: this file does not
  * enable it), rne by cvtps2dq. The stages that compute at one column
- * parity P take 16 columns, move the P columns' 16-bit values to 8 int32
- * lanes (sel) and put the 8 results back into their columns (put).
+ * parity P take 16 columns x .. x+15, load their inputs from b = x + P on
+ * so that the P columns are the low halves of 32-bit lanes (low_ld, or
+ * madd with (1, 0)), and put the 8 results back into their columns (put).
  */
-#define HQ_EPS 32 /* EPS of kernels.h */
 
 struct parity {
-	__m128i up;   /* shift left before the arithmetic shift right by 16: selects P */
 	__m128i pl;   /* shift left that places a result in the P half of a 32-bit lane */
 	__m256i keep; /* the other parity's halves */
 };
@@ -452,20 +516,15 @@ AVX2 static inline struct parity parity_of(unsigned p)
 {
 	struct parity r;
 
-	r.up = _mm_cvtsi32_si128(p ? 0 : 16);
 	r.pl = _mm_cvtsi32_si128(p ? 16 : 0);
 	r.keep = _mm256_set1_epi32(p ? 0xffff : (int)0xffff0000u);
 	return r;
 }
 
-AVX2 static inline __m256i sel(const struct parity *p, __m256i v)
+/* The P columns of 16 unsigned samples loaded from a P column on, as 8 int32 lanes. */
+AVX2 static inline __m256i low_ld(const uint16_t *p)
 {
-	return _mm256_srai_epi32(_mm256_sll_epi32(v, p->up), 16);
-}
-
-AVX2 static inline __m256i sel_ld(const struct parity *p, const void *v)
-{
-	return sel(p, _mm256_loadu_si256((const __m256i *)v));
+	return _mm256_and_si256(_mm256_loadu_si256((const __m256i *)p), _mm256_set1_epi32(0xffff));
 }
 
 /* @r (0..WMAX in 8 int32 lanes) into the P columns, the others from @base. */
@@ -518,87 +577,111 @@ AVX2 static void dm_hq_diff(const uint16_t *const rows[5], unsigned n, unsigned 
 	}
 }
 
-/* madd multipliers: the low (even) lane of each pair, and both lanes summed. */
-#define MADD_LO	  0x00000001
-#define MADD_BOTH 0x00010001
+/* madd multiplier: the low (even) lane of each pair. */
+#define MADD_LO 0x00000001
+
+/* The halved gradients of a row's differences (kernels.h), 16 columns per step. */
+AVX2 static void dm_hq_grad(const int16_t *dh, const int16_t *const dv[2], unsigned n,
+			    uint16_t *grad_h, uint16_t *grad_v)
+{
+	const int16_t *u = dv[0], *d = dv[1];
+	unsigned x = 0;
+
+#define LDI(p)		   _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define HALF_ABSDIFF(a, b) _mm256_srli_epi16(absdiff16(a, b), 1)
+	for (; x + 16 <= n; x += 16) {
+		__m256i v = _mm256_add_epi16(HALF_ABSDIFF(LDI(u + x - 1), LDI(d + x - 1)),
+					     HALF_ABSDIFF(LDI(u + x), LDI(d + x)));
+
+		v = _mm256_add_epi16(v, HALF_ABSDIFF(LDI(u + x + 1), LDI(d + x + 1)));
+		_mm256_storeu_si256((__m256i *)(grad_h + x),
+				    HALF_ABSDIFF(LDI(dh + x - 1), LDI(dh + x + 1)));
+		_mm256_storeu_si256((__m256i *)(grad_v + x), v);
+	}
+#undef HALF_ABSDIFF
+#undef LDI
+	if (x < n) {
+		const int16_t *const v2[2] = {u + x, d + x};
+
+		SC.dm_hq_grad(dh + x, v2, n - x, grad_h + x, grad_v + x);
+	}
+}
 
 /*
  * Green at the C sites. With b = x + (C parity), the C sites are b + 2j:
- * every load is relative to b and madd with (1, 0) takes lane 2j, with
- * (1, 1) sums lanes 2j and 2j + 1, so the 3-wide gradient sums need no
- * shifts. Loads reach b - 3 .. b + 18 <= n + 3: inside the mirrored pad.
+ * every load is relative to b, a 32-bit lane's low half is column b + 2j
+ * and its high half b + 2j + 1, so madd with (1, 0) or a mask takes the
+ * C sites, and the 3-wide gradient sums need no shifts. The halved
+ * gradients are at most WMAX each and summed over three rows in 16 bits
+ * (<= 3 WMAX, unsigned). Loads reach b - 2 .. b + 17 <= n + 2: inside the
+ * mirrored pad.
  */
-AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
-			     const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g)
+AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t *const dv[5],
+			     const uint16_t *const grad_h[3], const uint16_t *const grad_v[5],
+			     unsigned n, unsigned g_first, uint16_t *g)
 {
 	const unsigned pc = g_first ^ 1;
 	const struct parity par = parity_of(pc);
-	const __m256i lo = _mm256_set1_epi32(MADD_LO), both = _mm256_set1_epi32(MADD_BOTH);
+	const __m256i lo = _mm256_set1_epi32(MADD_LO), lo16 = _mm256_set1_epi32(0xffff);
 	const __m256i k_22_36 = _mm256_set1_epi32(pair16(22, 36));
 	const __m256i k_36_22 = _mm256_set1_epi32(pair16(36, 22));
-	const __m256i k6 = _mm256_set1_epi32(6), k22 = _mm256_set1_epi32(22);
-	const __m256i k36 = _mm256_set1_epi32(36);
-	const __m256i eps = _mm256_set1_epi32(HQ_EPS), r32 = _mm256_set1_epi32(32);
-	const __m256 scale = _mm256_set1_ps(0x1p-10f);
+	const __m256i k6 = _mm256_set1_epi32(6); /* (6, 0): the low lane */
+	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS_G), r32 = _mm256_set1_epi32(32);
+	const uint16_t *h0 = grad_h[0], *h1 = grad_h[1], *h2 = grad_h[2];
 	unsigned x = 0;
 
 #define LDI(p)	   _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define MADD(v, k) _mm256_madd_epi16(v, k)
+/* Three rows of halved horizontal gradients summed, at columns from @c. */
+#define GH3(c) _mm256_add_epi16(_mm256_add_epi16(LDI(h0 + (c)), LDI(h1 + (c))), LDI(h2 + (c)))
+/* The C-site (low) halves of 32-bit lanes, unsigned. */
+#define LOW(v) _mm256_and_si256(v, lo16)
 	/*
-	 * se at a C site x is T(x) = sum over the rows of DH(x) + DH(x + 1) +
-	 * DH(x + 2), and sw = T(x - 2): the previous C site's se. So only se is
-	 * summed; sw is se moved up one lane, the first lane from the previous
-	 * step (before the first step: T(pc - 2), here).
+	 * se at a C site x is T(x) + T(x + 1) + T(x + 2), T the three-row sum,
+	 * and sw = the previous C site's se: se moved up one lane, the first
+	 * lane from the previous step (before the first step: se at pc - 2).
 	 */
 	const __m256i up1 = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
 	int32_t t0 = 0;
 
 	for (int a = 0; a < 3; a++)
 		for (int c = (int)pc - 2; c <= (int)pc; c++)
-			t0 += abs(dh[a][c - 1] - dh[a][c + 1]);
+			t0 += grad_h[a][c];
 
 	__m256i prev = _mm256_set1_epi32(t0);
 
 	for (; x + 16 <= n; x += 16) {
 		const ptrdiff_t b = (ptrdiff_t)(x + pc);
-		__m256i se = _mm256_setzero_si256(), sn = se, ss = se;
-
-		for (int a = 0; a < 3; a++) {
-			const int16_t *hr = dh[a] + b;
-			__m256i hm1 = LDI(hr - 1), hp1 = LDI(hr + 1), hp3 = LDI(hr + 3);
-			__m256i d0 = absdiff16(hm1, hp1), dp2 = absdiff16(hp1, hp3);
-
-			se = _mm256_add_epi32(se, _mm256_add_epi32(MADD(d0, both), MADD(dp2, lo)));
-		}
+		__m256i t = GH3(b), t2 = GH3(b + 2);
+		__m256i se = _mm256_add_epi32(_mm256_add_epi32(LOW(t), _mm256_srli_epi32(t, 16)),
+					      LOW(t2));
 		__m256i sw_up = _mm256_permutevar8x32_epi32(se, up1);
 		__m256i sw = _mm256_blend_epi32(sw_up, prev, 0x01);
+		__m256i v2 = LOW(LDI(grad_v[2] + b));
+		__m256i sn = _mm256_add_epi32(
+			_mm256_add_epi32(LOW(LDI(grad_v[0] + b)), LOW(LDI(grad_v[1] + b))), v2);
+		__m256i ss = _mm256_add_epi32(
+			_mm256_add_epi32(LOW(LDI(grad_v[3] + b)), LOW(LDI(grad_v[4] + b))), v2);
 
 		prev = sw_up;
-		for (int r = 0; r < 5; r++) {
-			__m256i em = absdiff16(LDI(dv[r] + b - 1), LDI(dv[r + 2] + b - 1));
-			__m256i ep = absdiff16(LDI(dv[r] + b + 1), LDI(dv[r + 2] + b + 1));
-			__m256i e = _mm256_add_epi32(MADD(em, both), MADD(ep, lo));
 
-			if (r <= 2)
-				sn = _mm256_add_epi32(sn, e);
-			if (r >= 2)
-				ss = _mm256_add_epi32(ss, e);
-		}
-
-		const int16_t *h0 = dh[1] + b;
-		__m256i ew = _mm256_add_epi32(MADD(LDI(h0 - 1), k_22_36), MADD(LDI(h0 - 2), k6));
-		__m256i ee = _mm256_add_epi32(MADD(LDI(h0), k_36_22), MADD(LDI(h0 + 2), k6));
-		__m256i c36 = _mm256_mullo_epi32(MADD(LDI(dv[3] + b), lo), k36);
+		const int16_t *hc = dh + b;
+		__m256i ew = _mm256_add_epi32(MADD(LDI(hc - 1), k_22_36), MADD(LDI(hc - 2), k6));
+		__m256i ee = _mm256_add_epi32(MADD(LDI(hc), k_36_22), MADD(LDI(hc + 2), k6));
+		/* (V(0), V(-1)) and (V(0), V(1)) pairs in each lane, for one madd each. */
+		__m256i v0 = LDI(dv[2] + b);
 		__m256i en = _mm256_add_epi32(
-			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[2] + b), lo), k22)),
-			_mm256_mullo_epi32(MADD(LDI(dv[1] + b), lo), k6));
+			MADD(_mm256_blend_epi16(v0, _mm256_slli_epi32(LDI(dv[1] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[0] + b), k6));
 		__m256i es = _mm256_add_epi32(
-			_mm256_add_epi32(c36, _mm256_mullo_epi32(MADD(LDI(dv[4] + b), lo), k22)),
-			_mm256_mullo_epi32(MADD(LDI(dv[5] + b), lo), k6));
-		__m256 tn = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps)), scale);
-		__m256 ts = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps)), scale);
-		__m256 tw = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps)), scale);
-		__m256 te = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(se, eps)), scale);
+			MADD(_mm256_blend_epi16(v0, _mm256_slli_epi32(LDI(dv[3] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[4] + b), k6));
+		__m256 tn = _mm256_cvtepi32_ps(_mm256_add_epi32(sn, eps));
+		__m256 ts = _mm256_cvtepi32_ps(_mm256_add_epi32(ss, eps));
+		__m256 tw = _mm256_cvtepi32_ps(_mm256_add_epi32(sw, eps));
+		__m256 te = _mm256_cvtepi32_ps(_mm256_add_epi32(se, eps));
 		__m256 qn = _mm256_mul_ps(tn, tn), qs = _mm256_mul_ps(ts, ts);
 		__m256 qw = _mm256_mul_ps(tw, tw), qe = _mm256_mul_ps(te, te);
 		__m256 pa = _mm256_mul_ps(qn, qs), pb = _mm256_mul_ps(qw, qe);
@@ -616,14 +699,18 @@ AVX2 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 		gv = clamp_w32(_mm256_srai_epi32(_mm256_add_epi32(gv, r32), 6));
 		_mm256_storeu_si256((__m256i *)(g + x), put(&par, LDI(m + x), gv));
 	}
+#undef LOW
+#undef GH3
 #undef LDI
 #undef MADD
 	if (x < n) {
-		const int16_t *const h3[3] = {dh[0] + x, dh[1] + x, dh[2] + x};
-		const int16_t *const v7[7] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
-					      dv[4] + x, dv[5] + x, dv[6] + x};
+		const int16_t *const v5[5] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
+					      dv[4] + x};
+		const uint16_t *const gh3[3] = {h0 + x, h1 + x, h2 + x};
+		const uint16_t *const gv5[5] = {grad_v[0] + x, grad_v[1] + x, grad_v[2] + x,
+						grad_v[3] + x, grad_v[4] + x};
 
-		SC.dm_hq_green(m + x, h3, v7, n - x, g_first, g + x);
+		SC.dm_hq_green(m + x, dh + x, v5, gh3, gv5, n - x, g_first, g + x);
 	}
 }
 
@@ -643,15 +730,16 @@ AVX2 static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *cons
 {
 	const struct parity pc = parity_of(g_first ^ 1);
 	const uint16_t *mu = rows[0], *md = rows[2], *gu = grn[0], *g0 = grn[1], *gd = grn[2];
-	const __m256i eps = _mm256_set1_epi32(HQ_EPS);
+	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS);
 	unsigned x = 0;
 
 	for (; x + 16 <= n; x += 16) {
-		__m256i gc = sel_ld(&pc, g0 + x), gc2 = _mm256_add_epi32(gc, gc);
-		__m256i mul = sel_ld(&pc, mu + x - 1), mur = sel_ld(&pc, mu + x + 1);
-		__m256i mdl = sel_ld(&pc, md + x - 1), mdr = sel_ld(&pc, md + x + 1);
-		__m256i gul = sel_ld(&pc, gu + x - 1), gur = sel_ld(&pc, gu + x + 1);
-		__m256i gdl = sel_ld(&pc, gd + x - 1), gdr = sel_ld(&pc, gd + x + 1);
+		const ptrdiff_t b = (ptrdiff_t)(x + (g_first ^ 1));
+		__m256i gc = low_ld(g0 + b), gc2 = _mm256_add_epi32(gc, gc);
+		__m256i mul = low_ld(mu + b - 1), mur = low_ld(mu + b + 1);
+		__m256i mdl = low_ld(md + b - 1), mdr = low_ld(md + b + 1);
+		__m256i gul = low_ld(gu + b - 1), gur = low_ld(gu + b + 1);
+		__m256i gdl = low_ld(gd + b - 1), gdr = low_ld(gd + b + 1);
 		__m256i da =
 			_mm256_add_epi32(_mm256_sub_epi32(gul, mul), _mm256_sub_epi32(gdr, mdr));
 		__m256i db =
@@ -682,26 +770,27 @@ AVX2 static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const 
 	const uint16_t *mu = rows[0], *m = rows[1], *md = rows[2];
 	const uint16_t *gu2 = grn[0], *gu = grn[1], *g0 = grn[2], *gd = grn[3], *gd2 = grn[4];
 	const uint16_t *xu = xr[0], *x0 = xr[1], *xd = xr[2];
-	const __m256i eps = _mm256_set1_epi32(HQ_EPS);
+	const __m256i eps = _mm256_set1_epi32(PH_ISP_HQ_EPS);
 	unsigned x = 0;
 
 	for (; x + 16 <= n; x += 16) {
+		const ptrdiff_t b = (ptrdiff_t)(x + g_first);
 		__m256i graw = ld16(g0 + x);
-		__m256i gc = sel(&pg, graw), gc2 = _mm256_add_epi32(gc, gc);
-		__m256i vu = sel_ld(&pg, gu + x), vd = sel_ld(&pg, gd + x);
-		__m256i gl = sel_ld(&pg, g0 + x - 1), gr = sel_ld(&pg, g0 + x + 1);
-		__m256i gv = _mm256_add_epi32(absdiff32(vu, vd),
-					      _mm256_abs_epi32(_mm256_sub_epi32(
-						      _mm256_sub_epi32(gc2, sel_ld(&pg, gu2 + x)),
-						      sel_ld(&pg, gd2 + x))));
+		__m256i gc = low_ld(g0 + b), gc2 = _mm256_add_epi32(gc, gc);
+		__m256i vu = low_ld(gu + b), vd = low_ld(gd + b);
+		__m256i gl = low_ld(g0 + b - 1), gr = low_ld(g0 + b + 1);
+		__m256i gv = _mm256_add_epi32(
+			absdiff32(vu, vd),
+			_mm256_abs_epi32(_mm256_sub_epi32(_mm256_sub_epi32(gc2, low_ld(gu2 + b)),
+							  low_ld(gd2 + b))));
 		__m256i gh = _mm256_add_epi32(
-			absdiff32(gl, gr), _mm256_abs_epi32(_mm256_sub_epi32(
-						   _mm256_sub_epi32(gc2, sel_ld(&pg, g0 + x - 2)),
-						   sel_ld(&pg, g0 + x + 2))));
-		__m256i xu0 = sel_ld(&pg, xu + x), xd0 = sel_ld(&pg, xd + x);
-		__m256i xl = sel_ld(&pg, x0 + x - 1), xrr = sel_ld(&pg, x0 + x + 1);
-		__m256i ml = sel_ld(&pg, m + x - 1), mr = sel_ld(&pg, m + x + 1);
-		__m256i mu0 = sel_ld(&pg, mu + x), md0 = sel_ld(&pg, md + x);
+			absdiff32(gl, gr),
+			_mm256_abs_epi32(_mm256_sub_epi32(_mm256_sub_epi32(gc2, low_ld(g0 + b - 2)),
+							  low_ld(g0 + b + 2))));
+		__m256i xu0 = low_ld(xu + b), xd0 = low_ld(xd + b);
+		__m256i xl = low_ld(x0 + b - 1), xrr = low_ld(x0 + b + 1);
+		__m256i ml = low_ld(m + b - 1), mr = low_ld(m + b + 1);
+		__m256i mu0 = low_ld(mu + b), md0 = low_ld(md + b);
 		__m256i tcv = _mm256_add_epi32(_mm256_add_epi32(eps, gv), absdiff32(xu0, xd0));
 		__m256i tch = _mm256_add_epi32(_mm256_add_epi32(eps, gh), absdiff32(ml, mr));
 		__m256i tov = _mm256_add_epi32(_mm256_add_epi32(eps, gv), absdiff32(mu0, md0));
@@ -1101,6 +1190,7 @@ void ph_isp_kernels_avx2(struct ph_isp_kernels *k)
 	k->stats = stats;
 	k->demosaic_fast = demosaic_fast;
 	k->dm_hq_diff = dm_hq_diff;
+	k->dm_hq_grad = dm_hq_grad;
 	k->dm_hq_green = dm_hq_green;
 	k->dm_hq_cross = dm_hq_cross;
 	k->dm_hq_rgb = dm_hq_rgb;

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * AVX-512 kernels (F, BW, VL, VBMI), bit-exact with the scalar reference
+ * AVX-512 kernels (F, BW, VL, VBMI, VNNI), bit-exact with the scalar reference
  * (kernels-scalar.c; the arithmetic is in kernels.h). Every function
  * carries the target attribute so the rest of the library keeps the
  * baseline ISA; isp.c only picks these kernels when the CPU runs them.
  * What AVX-512 does not speed up stays with the AVX2 kernels: on CPUs that
  * split 512-bit operations in two (AMD Zen 4), plain arithmetic gains
  * nothing (512-bit linearisation, statistics and fast demosaic measured 5-20%
- * slower there than AVX2), while the two-register permutes (vpermi2w,
+ * slower there than AVX2), while the two-register permutes (vpermi2b,
  * vpermb, vpermt2b) replace the gathers and shuffle chains of the table
- * lookups, unpacking and interleaves.
+ * lookups, unpacking and interleaves, and vpdpwssd (VNNI: multiply, add
+ * pairs and accumulate) does the colour matrix in fewer operations.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +24,7 @@
 
 #include <immintrin.h>
 
-#define AVX512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+#define AVX512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vnni")))
 
 #define SC ph_isp_kernels_scalar
 
@@ -121,52 +122,121 @@ AVX512 static void unpack_12p(const uint8_t *line, unsigned x0, unsigned n, unsi
 
 /* ---- tone --------------------------------------------------------------------------------- */
 
-/* The 8-bit tone curve's tables, in registers. */
+/*
+ * The 8-bit tone curve's tables (kernels.h) in registers, split in low and
+ * high bytes: 128 entries of each in two registers, so that one vpermi2b
+ * looks up 64 segments' bytes at once (where vpermi2w takes 32 lanes and
+ * 64 entries).
+ */
 struct tone_regs {
-	__m512i k0, k1, k2, k3, d0, d1, d2, d3;
+	__m512i k_lo[2], k_hi[2], d_lo[2], d_hi[2];
 };
+
+/* The low (@hi false) or high bytes of 64 16-bit entries. */
+AVX512 static inline __m512i bytes_of(const void *entries, bool hi)
+{
+	__m512i a = _mm512_loadu_si512(entries);
+	__m512i b = _mm512_loadu_si512((const uint16_t *)entries + 32);
+
+	if (hi) {
+		a = _mm512_srli_epi16(a, 8);
+		b = _mm512_srli_epi16(b, 8);
+	}
+	return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(a)),
+				  _mm512_cvtepi16_epi8(b), 1);
+}
 
 AVX512 static inline struct tone_regs tone8_load(const struct ph_isp_tone8 *t)
 {
 	struct tone_regs r;
 
-	r.k0 = _mm512_loadu_si512(t->k);
-	r.k1 = _mm512_loadu_si512(t->k + 32);
-	r.k2 = _mm512_loadu_si512(t->k + 64);
-	r.k3 = _mm512_loadu_si512(t->k + 96);
-	r.d0 = _mm512_loadu_si512(t->d);
-	r.d1 = _mm512_loadu_si512(t->d + 32);
-	r.d2 = _mm512_loadu_si512(t->d + 64);
-	r.d3 = _mm512_loadu_si512(t->d + 96);
+	for (unsigned i = 0; i < 2; i++) {
+		r.k_lo[i] = bytes_of(t->k + 64 * i, false);
+		r.k_hi[i] = bytes_of(t->k + 64 * i, true);
+		r.d_lo[i] = bytes_of(t->d + 64 * i, false);
+		r.d_hi[i] = bytes_of(t->d + 64 * i, true);
+	}
 	return r;
 }
 
 /*
- * The 8-bit tone curve (kernels.h) of 32 working values, as 32 16-bit
- * lanes: the segment's k and d each by two vpermi2w over 64 entries and a
- * blend on the index's bit 6.
+ * u = min(16 x, x + 15360) of 32 working values: every segment is 256 wide
+ * in u, i = u >> 8 and t = (u & 255) << 7, as kernels.h defines them (16 x
+ * is taken of min(x, 2047), which is large enough above 1024 and fits 16
+ * bits).
  */
-AVX512 static inline __attribute__((always_inline)) __m512i tone8_32(const struct tone_regs *t,
-								     __m512i x)
+AVX512 static inline __m512i tone_u(__m512i x)
 {
-	/*
-	 * In u = min(16 x, x + 15360) every segment is 256 wide: i = u >> 8 and
-	 * t = (u & 255) << 7, as kernels.h defines them (16 x is taken of
-	 * min(x, 2047), which is large enough above 1024 and fits 16 bits).
-	 */
-	__m512i u =
-		_mm512_min_epu16(_mm512_slli_epi16(_mm512_min_epu16(x, _mm512_set1_epi16(2047)), 4),
-				 _mm512_add_epi16(x, _mm512_set1_epi16(15360)));
-	__m512i i = _mm512_srli_epi16(u, 8);
-	__m512i f = _mm512_srli_epi16(_mm512_slli_epi16(u, 8), 1);
-	__mmask32 up = _mm512_test_epi16_mask(i, _mm512_set1_epi16(64));
-	__m512i k = _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t->k0, i, t->k1),
-					    _mm512_permutex2var_epi16(t->k2, i, t->k3));
-	__m512i d = _mm512_mask_blend_epi16(up, _mm512_permutex2var_epi16(t->d0, i, t->d1),
-					    _mm512_permutex2var_epi16(t->d2, i, t->d3));
-	__m512i v = _mm512_add_epi16(k, _mm512_mulhrs_epi16(d, f));
+	return _mm512_min_epu16(_mm512_slli_epi16(_mm512_min_epu16(x, _mm512_set1_epi16(2047)), 4),
+				_mm512_add_epi16(x, _mm512_set1_epi16(15360)));
+}
 
-	return _mm512_srli_epi16(_mm512_add_epi16(v, _mm512_set1_epi16(64)), 7);
+/* v = k + d t, to 8 bits (kernels.h: k carries the rounding), of 32 lanes. */
+AVX512 static inline __m512i tone_lerp(__m512i k, __m512i d, __m512i u)
+{
+	__m512i t = _mm512_srli_epi16(_mm512_slli_epi16(u, 8), 1);
+
+	return _mm512_srli_epi16(_mm512_add_epi16(k, _mm512_mulhrs_epi16(d, t)), 7);
+}
+
+/*
+ * The 8-bit tone curve of 64 working values (@xa: the first 32, @xb: the
+ * rest) as 64 bytes in packus order: each 128-bit lane holds 8 of a, then
+ * the 8 of b with the same indices (packus_pos). The segment indices of
+ * both halves go to bytes in that order, the four byte lookups follow it,
+ * and unpacklo/hi of the looked-up bytes return to the 16-bit lanes of a
+ * and b.
+ */
+AVX512 static inline __attribute__((always_inline)) __m512i
+tone8_64_lanes(const struct tone_regs *t, __m512i xa, __m512i xb)
+{
+	__m512i ua = tone_u(xa), ub = tone_u(xb);
+	__m512i i = _mm512_packus_epi16(_mm512_srli_epi16(ua, 8), _mm512_srli_epi16(ub, 8));
+	__m512i k_lo = _mm512_permutex2var_epi8(t->k_lo[0], i, t->k_lo[1]);
+	__m512i k_hi = _mm512_permutex2var_epi8(t->k_hi[0], i, t->k_hi[1]);
+	__m512i d_lo = _mm512_permutex2var_epi8(t->d_lo[0], i, t->d_lo[1]);
+	__m512i d_hi = _mm512_permutex2var_epi8(t->d_hi[0], i, t->d_hi[1]);
+	__m512i va =
+		tone_lerp(_mm512_unpacklo_epi8(k_lo, k_hi), _mm512_unpacklo_epi8(d_lo, d_hi), ua);
+	__m512i vb =
+		tone_lerp(_mm512_unpackhi_epi8(k_lo, k_hi), _mm512_unpackhi_epi8(d_lo, d_hi), ub);
+
+	return _mm512_packus_epi16(va, vb);
+}
+
+/* Where packus(a, b) puts value p of the 64 (a: 0..31, b: 32..63). */
+static const uint8_t packus_pos[64] __attribute__((aligned(64))) = {
+	0,  1,	2,  3,	4,  5,	6,  7,	16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37,
+	38, 39, 48, 49, 50, 51, 52, 53, 54, 55, 8,  9,	10, 11, 12, 13, 14, 15, 24, 25, 26, 27,
+	28, 29, 30, 31, 40, 41, 42, 43, 44, 45, 46, 47, 56, 57, 58, 59, 60, 61, 62, 63};
+
+/* The same, as 64 bytes in order. */
+AVX512 static inline __attribute__((always_inline)) __m512i tone8_64(const struct tone_regs *t,
+								     __m512i xa, __m512i xb)
+{
+	/* The 64-bit halves of the lanes back in order. */
+	return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
+					tone8_64_lanes(t, xa, xb));
+}
+
+/* tone8_64_lanes (@lanes) or tone8_64. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+tone8_64_in(const struct tone_regs *t, bool lanes, __m512i xa, __m512i xb)
+{
+	return lanes ? tone8_64_lanes(t, xa, xb) : tone8_64(t, xa, xb);
+}
+
+/* Lanes of the 64-pixel step at @x of @n under masks: nothing read or written past n. */
+struct step64 {
+	__mmask32 a, b;
+	__mmask64 all;
+};
+
+AVX512 static inline struct step64 step64_at(unsigned x, unsigned n)
+{
+	struct step64 m = {lanes32(n - x), n - x > 32 ? lanes32(n - x - 32) : 0, lanes64(n - x)};
+
+	return m;
 }
 
 AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t,
@@ -174,11 +244,12 @@ AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_to
 {
 	const struct tone_regs tr = tone8_load(t);
 
-	for (unsigned i = 0; i < n; i += 32) { /* the tail under a mask: nothing past n */
-		__mmask32 m = lanes32(n - i);
+	for (unsigned x = 0; x < n; x += 64) {
+		struct step64 m = step64_at(x, n);
 
-		_mm512_mask_cvtepi16_storeu_epi8(
-			dst + i, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, src + i)));
+		_mm512_mask_storeu_epi8(dst + x, m.all,
+					tone8_64(&tr, _mm512_maskz_loadu_epi16(m.a, src + x),
+						 _mm512_maskz_loadu_epi16(m.b, src + x + 32)));
 	}
 }
 
@@ -186,18 +257,19 @@ AVX512 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_to
 
 /*
  * 32 int16 results of the colour matrix row (k01, k2, off) on 16-bit
- * x, y, z, clamped to 0..WMAX: exact, the sums fit int32 (kernels.h).
+ * x, y, z, clamped to 0..WMAX: exact, the sums fit int32 (kernels.h). Each
+ * vpdpwssd adds the products of a pair of lanes to the offset.
  */
 AVX512 static inline __attribute__((always_inline)) __m512i ccm_row(__m512i xy_lo, __m512i xy_hi,
 								    __m512i z_lo, __m512i z_hi,
 								    __m512i k01, __m512i k2,
 								    __m512i off)
 {
-	__m512i s0 = _mm512_add_epi32(_mm512_madd_epi16(xy_lo, k01), _mm512_madd_epi16(z_lo, k2));
-	__m512i s1 = _mm512_add_epi32(_mm512_madd_epi16(xy_hi, k01), _mm512_madd_epi16(z_hi, k2));
+	__m512i s0 = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(off, xy_lo, k01), z_lo, k2);
+	__m512i s1 = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(off, xy_hi, k01), z_hi, k2);
 
-	s0 = _mm512_srai_epi32(_mm512_add_epi32(s0, off), PH_ISP_CCM_SHIFT);
-	s1 = _mm512_srai_epi32(_mm512_add_epi32(s1, off), PH_ISP_CCM_SHIFT);
+	s0 = _mm512_srai_epi32(s0, PH_ISP_CCM_SHIFT);
+	s1 = _mm512_srai_epi32(s1, PH_ISP_CCM_SHIFT);
 	return _mm512_min_epu16(_mm512_packus_epi32(s0, s1), _mm512_set1_epi16(PH_ISP_WMAX));
 }
 
@@ -206,53 +278,101 @@ AVX512 static inline __m512i pair16x(int a, int b)
 	return _mm512_set1_epi32((int)((uint32_t)(uint16_t)a | (uint32_t)(uint16_t)b << 16));
 }
 
-/* Colour matrix and 8-bit tone, 32 pixels per step, the tail under a mask. */
+/* The colour matrix in registers: per output channel, (m0, m1) and (m2, 0) pairs, offset. */
+struct ccm_regs {
+	__m512i k01[3], k2[3], off[3];
+};
+
+/* Channel @i of the colour matrix of 32 pixels @r, @g, @b. */
+AVX512 static inline __attribute__((always_inline)) __m512i
+ccm_32(const struct ccm_regs *c, unsigned i, __m512i r, __m512i g, __m512i b)
+{
+	return ccm_row(_mm512_unpacklo_epi16(r, g), _mm512_unpackhi_epi16(r, g),
+		       _mm512_unpacklo_epi16(b, _mm512_setzero_si512()),
+		       _mm512_unpackhi_epi16(b, _mm512_setzero_si512()), c->k01[i], c->k2[i],
+		       c->off[i]);
+}
+
+AVX512 static inline void ccm_regs_load(struct ccm_regs *c, const struct ph_isp_ccm *mat)
+{
+	for (unsigned i = 0; i < 3 && mat; i++) {
+		c->k01[i] = pair16x(mat->m[3 * i], mat->m[3 * i + 1]);
+		c->k2[i] = pair16x(mat->m[3 * i + 2], 0);
+		c->off[i] = _mm512_set1_epi32(mat->offset[i] + (1 << (PH_ISP_CCM_SHIFT - 1)));
+	}
+}
+
+/*
+ * Colour matrix (@c NULL: none) and 8-bit tone of the 64 pixels from @x
+ * into @out (R, G, B bytes in order, or with @lanes in packus order); with
+ * @m (a tail), the lanes from n on are not read.
+ */
+AVX512 static inline __attribute__((always_inline)) void
+ccm_tone8_64(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t *const src[3],
+	     unsigned x, const struct step64 *m, bool lanes, __m512i out[3])
+{
+	__m512i r0, g0, b0, r1, g1, b1;
+
+	if (m) {
+		r0 = _mm512_maskz_loadu_epi16(m->a, src[0] + x);
+		g0 = _mm512_maskz_loadu_epi16(m->a, src[1] + x);
+		b0 = _mm512_maskz_loadu_epi16(m->a, src[2] + x);
+		r1 = _mm512_maskz_loadu_epi16(m->b, src[0] + x + 32);
+		g1 = _mm512_maskz_loadu_epi16(m->b, src[1] + x + 32);
+		b1 = _mm512_maskz_loadu_epi16(m->b, src[2] + x + 32);
+	} else {
+		r0 = _mm512_loadu_si512(src[0] + x);
+		g0 = _mm512_loadu_si512(src[1] + x);
+		b0 = _mm512_loadu_si512(src[2] + x);
+		r1 = _mm512_loadu_si512(src[0] + x + 32);
+		g1 = _mm512_loadu_si512(src[1] + x + 32);
+		b1 = _mm512_loadu_si512(src[2] + x + 32);
+	}
+	out[0] = tone8_64_in(t, lanes, c ? ccm_32(c, 0, r0, g0, b0) : r0,
+			     c ? ccm_32(c, 0, r1, g1, b1) : r1);
+	out[1] = tone8_64_in(t, lanes, c ? ccm_32(c, 1, r0, g0, b0) : g0,
+			     c ? ccm_32(c, 1, r1, g1, b1) : g1);
+	out[2] = tone8_64_in(t, lanes, c ? ccm_32(c, 2, r0, g0, b0) : b0,
+			     c ? ccm_32(c, 2, r1, g1, b1) : b1);
+}
+
+/* ccm_tone8_64 of the whole 64-pixel steps from @x into three rows. @return the next x. */
+AVX512 static inline __attribute__((always_inline)) unsigned
+ccm_tone8_rows(const struct ccm_regs *c, const struct tone_regs *t, const uint16_t *const src[3],
+	       unsigned x, unsigned n, uint8_t *const dst[3])
+{
+	for (; x + 64 <= n; x += 64) {
+		__m512i v[3];
+
+		ccm_tone8_64(c, t, src, x, NULL, false, v);
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_storeu_si512(dst[i] + x, v[i]);
+	}
+	return x;
+}
+
+/* Colour matrix (@mat NULL: none) and 8-bit tone, 64 pixels per step, the tail under masks. */
 AVX512 static void ccm_tone8(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
 			     const struct ph_isp_ccm *mat, const struct ph_isp_tone8 *t,
 			     uint8_t *ro, uint8_t *go, uint8_t *bo)
 {
 	const struct tone_regs tr = tone8_load(t);
-	const int half = 1 << (PH_ISP_CCM_SHIFT - 1);
+	const uint16_t *const src[3] = {r, g, b};
+	uint8_t *const dst[3] = {ro, go, bo};
+	struct ccm_regs c;
+	unsigned x;
 
-	if (!mat) {
-		for (unsigned x = 0; x < n; x += 32) {
-			__mmask32 m = lanes32(n - x);
+	ccm_regs_load(&c, mat);
+	/* Two loops, so that each is compiled for its case. */
+	x = mat ? ccm_tone8_rows(&c, &tr, src, 0, n, dst)
+		: ccm_tone8_rows(NULL, &tr, src, 0, n, dst);
+	if (x < n) {
+		struct step64 m = step64_at(x, n);
+		__m512i v[3];
 
-			_mm512_mask_cvtepi16_storeu_epi8(
-				ro + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, r + x)));
-			_mm512_mask_cvtepi16_storeu_epi8(
-				go + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, g + x)));
-			_mm512_mask_cvtepi16_storeu_epi8(
-				bo + x, m, tone8_32(&tr, _mm512_maskz_loadu_epi16(m, b + x)));
-		}
-		return;
-	}
-	const __m512i k01r = pair16x(mat->m[0], mat->m[1]), k2r = pair16x(mat->m[2], 0);
-	const __m512i k01g = pair16x(mat->m[3], mat->m[4]), k2g = pair16x(mat->m[5], 0);
-	const __m512i k01b = pair16x(mat->m[6], mat->m[7]), k2b = pair16x(mat->m[8], 0);
-	const __m512i offr = _mm512_set1_epi32(mat->offset[0] + half);
-	const __m512i offg = _mm512_set1_epi32(mat->offset[1] + half);
-	const __m512i offb = _mm512_set1_epi32(mat->offset[2] + half);
-
-	for (unsigned x = 0; x < n; x += 32) {
-		__mmask32 m = lanes32(n - x);
-		__m512i vr = _mm512_maskz_loadu_epi16(m, r + x),
-			vg = _mm512_maskz_loadu_epi16(m, g + x);
-		__m512i vb = _mm512_maskz_loadu_epi16(m, b + x), zero = _mm512_setzero_si512();
-		__m512i xy_lo = _mm512_unpacklo_epi16(vr, vg),
-			xy_hi = _mm512_unpackhi_epi16(vr, vg);
-		__m512i z_lo = _mm512_unpacklo_epi16(vb, zero),
-			z_hi = _mm512_unpackhi_epi16(vb, zero);
-
-		_mm512_mask_cvtepi16_storeu_epi8(
-			ro + x, m,
-			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01r, k2r, offr)));
-		_mm512_mask_cvtepi16_storeu_epi8(
-			go + x, m,
-			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01g, k2g, offg)));
-		_mm512_mask_cvtepi16_storeu_epi8(
-			bo + x, m,
-			tone8_32(&tr, ccm_row(xy_lo, xy_hi, z_lo, z_hi, k01b, k2b, offb)));
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, false, v);
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_mask_storeu_epi8(dst[i] + x, m.all, v[i]);
 	}
 }
 
@@ -285,38 +405,56 @@ static const uint8_t pack3_i2[3][64] __attribute__((aligned(64))) = {
 static const uint64_t pack3_m2[3] = {0x4924924924924924ull, 0x2492492492492492ull,
 				     0x9249249249249249ull};
 
+/* The interleaving permutes' indices and masks, in registers. */
+struct pack3_regs {
+	__m512i i01[3], i2[3];
+	__mmask64 m2[3];
+};
+
+/* With @lanes, for byte vectors in packus order (tone8_64_lanes): each index remapped. */
+AVX512 static inline struct pack3_regs pack3_load(bool lanes)
+{
+	const __m512i pos = _mm512_load_si512(packus_pos), v1 = _mm512_set1_epi8(64);
+	struct pack3_regs r;
+
+	for (unsigned c = 0; c < 3; c++) {
+		r.i01[c] = _mm512_load_si512(pack3_i01[c]);
+		r.i2[c] = _mm512_load_si512(pack3_i2[c]);
+		r.m2[c] = pack3_m2[c];
+		if (lanes) { /* bit 6 of the vpermt2b indices picks the second vector: kept */
+			r.i01[c] = _mm512_or_si512(_mm512_permutexvar_epi8(r.i01[c], pos),
+						   _mm512_and_si512(r.i01[c], v1));
+			r.i2[c] = _mm512_permutexvar_epi8(r.i2[c], pos);
+		}
+	}
+	return r;
+}
+
 /*
- * 64 pixels of three byte rows to 192 interleaved bytes: each 64-byte
+ * 64 pixels of three byte vectors to 192 interleaved bytes: each 64-byte
  * chunk takes its first and second channel's bytes with one vpermt2b over
- * (c0, c1) and the third's with a masked vpermb.
+ * (v0, v1) and the third's with a masked vpermb.
  */
+AVX512 static inline __attribute__((always_inline)) void
+pack3_64(const struct pack3_regs *p, __m512i v0, __m512i v1, __m512i v2, uint8_t *d)
+{
+	for (unsigned c = 0; c < 3; c++)
+		_mm512_storeu_si512(d + 64 * c, _mm512_mask_permutexvar_epi8(
+							_mm512_permutex2var_epi8(v0, p->i01[c], v1),
+							p->m2[c], p->i2[c], v2));
+}
+
 AVX512 static void
 pack3(const uint8_t *c0, const uint8_t *c1, const uint8_t *c2, unsigned n, uint8_t *dst,
       void (*tail)(const uint8_t *, const uint8_t *, const uint8_t *, unsigned, uint8_t *),
       bool swap)
 {
-	const __mmask64 m2[3] = {pack3_m2[0], pack3_m2[1], pack3_m2[2]};
+	const struct pack3_regs p = pack3_load(false);
 	unsigned x = 0;
 
-	const __m512i a0 = _mm512_load_si512(pack3_i01[0]), a1 = _mm512_load_si512(pack3_i01[1]);
-	const __m512i a2 = _mm512_load_si512(pack3_i01[2]), b0 = _mm512_load_si512(pack3_i2[0]);
-	const __m512i b1 = _mm512_load_si512(pack3_i2[1]), b2 = _mm512_load_si512(pack3_i2[2]);
-
-	for (; x + 64 <= n; x += 64) {
-		__m512i v0 = _mm512_loadu_si512(c0 + x), v1 = _mm512_loadu_si512(c1 + x);
-		__m512i v2 = _mm512_loadu_si512(c2 + x);
-		uint8_t *d = dst + 3 * (size_t)x;
-
-		_mm512_storeu_si512(
-			d, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a0, v1), m2[0],
-							b0, v2));
-		_mm512_storeu_si512(
-			d + 64, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a1, v1),
-							     m2[1], b1, v2));
-		_mm512_storeu_si512(
-			d + 128, _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, a2, v1),
-							      m2[2], b2, v2));
-	}
+	for (; x + 64 <= n; x += 64)
+		pack3_64(&p, _mm512_loadu_si512(c0 + x), _mm512_loadu_si512(c1 + x),
+			 _mm512_loadu_si512(c2 + x), dst + 3 * (size_t)x);
 	if (x < n) {
 		if (swap)
 			tail(c2 + x, c1 + x, c0 + x, n - x, dst + 3 * (size_t)x);
@@ -337,6 +475,56 @@ AVX512 static void pack_bgr888(const uint8_t *r, const uint8_t *g, const uint8_t
 	pack3(b, g, r, n, dst, SC.pack[PH_ISP_PACK_BGR888], true);
 }
 
+/* The whole 64-pixel steps of ccm_tone8_pack3. @return the first pixel not done. */
+AVX512 static inline __attribute__((always_inline)) unsigned
+ccm_tone8_pack3_steps(const struct ccm_regs *c, const struct tone_regs *t,
+		      const uint16_t *const src[3], unsigned n, bool bgr, uint8_t *dst)
+{
+	const struct pack3_regs p = pack3_load(true);
+	unsigned x = 0;
+
+	for (; x + 64 <= n; x += 64) {
+		__m512i v[3];
+
+		ccm_tone8_64(c, t, src, x, NULL, true, v);
+		if (bgr)
+			pack3_64(&p, v[2], v[1], v[0], dst + 3 * (size_t)x);
+		else
+			pack3_64(&p, v[0], v[1], v[2], dst + 3 * (size_t)x);
+	}
+	return x;
+}
+
+/*
+ * ccm_tone8 and pack3 fused: each 64-pixel step's three byte vectors go
+ * straight into the interleaving permutes. The tail (under 64 pixels)
+ * takes the same kernels through rows on the stack.
+ */
+AVX512 static void ccm_tone8_pack3(const uint16_t *r, const uint16_t *g, const uint16_t *b,
+				   unsigned n, const struct ph_isp_ccm *mat,
+				   const struct ph_isp_tone8 *t, bool bgr, uint8_t *dst)
+{
+	const struct tone_regs tr = tone8_load(t);
+	const uint16_t *const src[3] = {r, g, b};
+	struct ccm_regs c;
+	unsigned x;
+
+	ccm_regs_load(&c, mat);
+	x = mat ? ccm_tone8_pack3_steps(&c, &tr, src, n, bgr, dst)
+		: ccm_tone8_pack3_steps(NULL, &tr, src, n, bgr, dst);
+	if (x < n) {
+		uint8_t rows[3][64];
+		struct step64 m = step64_at(x, n);
+		__m512i v[3];
+
+		ccm_tone8_64(mat ? &c : NULL, &tr, src, x, &m, false, v);
+		for (unsigned i = 0; i < 3; i++)
+			_mm512_storeu_si512(rows[i], v[i]);
+		SC.pack[bgr ? PH_ISP_PACK_BGR888 : PH_ISP_PACK_RGB888](rows[0], rows[1], rows[2],
+								       n - x, dst + 3 * (size_t)x);
+	}
+}
+
 void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 {
 	ph_isp_kernels_avx2(k); /* what has no AVX-512 kernel stays AVX2 */
@@ -345,6 +533,7 @@ void ph_isp_kernels_avx512(struct ph_isp_kernels *k)
 	k->unpack[PH_ISP_UNPACK_12P] = unpack_12p;
 	k->tone8 = tone8;
 	k->ccm_tone8 = ccm_tone8;
+	k->ccm_tone8_pack3 = ccm_tone8_pack3;
 	k->pack[PH_ISP_PACK_RGB888] = pack_rgb888;
 	k->pack[PH_ISP_PACK_BGR888] = pack_bgr888;
 }

@@ -103,19 +103,17 @@ static inline int16x8_t ld(const uint16_t *p)
 	return vreinterpretq_s16_u16(vld1q_u16(p));
 }
 
-/* (a + b + c + d + 2) >> 2; the sum of 14-bit values fits uint16. */
-static inline int16x8_t avg4(int16x8_t a, int16x8_t b, int16x8_t c, int16x8_t d)
-{
-	uint16x8_t s = vreinterpretq_u16_s16(vaddq_s16(vaddq_s16(a, b), vaddq_s16(c, d)));
-
-	return vreinterpretq_s16_u16(vshrq_n_u16(vaddq_u16(s, vdupq_n_u16(2)), 2));
-}
-
 /* (a + b + 1) >> 1 of 14-bit values. */
 static inline int16x8_t avg2(int16x8_t a, int16x8_t b)
 {
 	return vreinterpretq_s16_u16(
 		vrhaddq_u16(vreinterpretq_u16_s16(a), vreinterpretq_u16_s16(b)));
+}
+
+/* avg2(avg2(a, b), avg2(c, d)) (kernels.h). */
+static inline int16x8_t avg4(int16x8_t a, int16x8_t b, int16x8_t c, int16x8_t d)
+{
+	return avg2(avg2(a, b), avg2(c, d));
 }
 
 static inline int16x8_t clamp_r(int16x8_t v, int16x8_t lo, int16x8_t hi)
@@ -146,16 +144,18 @@ static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_
 		int16x8_t we_lo = vminq_s16(ww, ee), we_hi = vmaxq_s16(ww, ee);
 
 		/* C sites */
-		int16x8_t h = vshrq_n_s16(vsubq_s16(p, avg4(n2, s2, w2, e2)), 1);
-		int16x8_t gc = clamp_r(vaddq_s16(avg4(nn, ss, ww, ee), h), vminq_s16(ns_lo, we_lo),
+		int16x8_t ns = avg2(nn, ss), we = avg2(ww, ee), ns2 = avg2(n2, s2),
+			  we2 = avg2(w2, e2);
+		int16x8_t h = vshrq_n_s16(vsubq_s16(p, avg2(ns2, we2)), 1);
+		int16x8_t gc = clamp_r(vaddq_s16(avg2(ns, we), h), vminq_s16(ns_lo, we_lo),
 				       vmaxq_s16(ns_hi, we_hi));
 		int16x8_t oc = clamp_r(vaddq_s16(vaddq_s16(diag, h), vshrq_n_s16(h, 1)), dlo, dhi);
 
 		/* G sites */
 		int16x8_t e = vshrq_n_s16(vsubq_s16(p, diag), 1);
-		int16x8_t fh = vsubq_s16(p, avg2(w2, e2)), fv = vsubq_s16(p, avg2(n2, s2));
-		int16x8_t cg = vaddq_s16(vaddq_s16(avg2(ww, ee), e), vshrq_n_s16(fh, 2));
-		int16x8_t og = vaddq_s16(vaddq_s16(avg2(nn, ss), e), vshrq_n_s16(fv, 2));
+		int16x8_t fh = vsubq_s16(p, we2), fv = vsubq_s16(p, ns2);
+		int16x8_t cg = vaddq_s16(vaddq_s16(we, e), vshrq_n_s16(fh, 2));
+		int16x8_t og = vaddq_s16(vaddq_s16(ns, e), vshrq_n_s16(fv, 2));
 
 		cg = clamp_r(vsubq_s16(cg, vshrq_n_s16(fv, 3)), we_lo, we_hi);
 		og = clamp_r(vsubq_s16(og, vshrq_n_s16(fh, 3)), ns_lo, ns_hi);

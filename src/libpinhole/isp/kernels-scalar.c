@@ -142,7 +142,7 @@ static void linearise_lsc(const uint16_t *raw, unsigned n, const struct ph_isp_l
 /* ---- statistics --------------------------------------------------------------------------- */
 
 static unsigned stats(const uint16_t *raw0, const uint16_t *raw1, const struct ph_isp_stats_row *p,
-		      struct ph_isp_zone *zones, uint32_t *hist)
+		      struct ph_isp_zone *zones, uint32_t (*hist)[PH_ISP_HIST_BINS])
 {
 	unsigned shift = p->shift, count = 0;
 
@@ -166,7 +166,7 @@ static unsigned stats(const uint16_t *raw0, const uint16_t *raw1, const struct p
 		}
 		y = (306 * r + 601 * g + 117 * b + 512) >> 10;
 		uint64_t bin = ((uint64_t)y * p->hist_scale) >> 16;
-		hist[bin > 255 ? 255 : bin]++;
+		hist[count % PH_ISP_HIST_COPIES][bin > 255 ? 255 : bin]++;
 
 		struct ph_isp_zone *z = &zones[p->zone[q]];
 		if (sat) {
@@ -193,6 +193,12 @@ static inline uint16_t clamp_w(int32_t v)
 static inline int32_t asr(int32_t a, unsigned s)
 {
 	return a >> s;
+}
+
+/* avg2 of kernels.h, of non-negative values. */
+static inline int32_t avg2(int32_t a, int32_t b)
+{
+	return (a + b + 1) >> 1;
 }
 
 static inline int32_t min2(int32_t a, int32_t b)
@@ -234,9 +240,9 @@ static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_
 	unsigned cf = g_first ^ 1;
 
 	for (ptrdiff_t x = cf; x < (ptrdiff_t)n; x += 2) { /* C sites */
-		int32_t cross = (u1[x] + d1[x] + m[x - 1] + m[x + 1] + 2) >> 2;
-		int32_t diag = (u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1] + 2) >> 2;
-		int32_t ring = (u2[x] + d2[x] + m[x - 2] + m[x + 2] + 2) >> 2;
+		int32_t cross = avg2(avg2(u1[x], d1[x]), avg2(m[x - 1], m[x + 1]));
+		int32_t diag = avg2(avg2(u1[x - 1], u1[x + 1]), avg2(d1[x - 1], d1[x + 1]));
+		int32_t ring = avg2(avg2(u2[x], d2[x]), avg2(m[x - 2], m[x + 2]));
 		int32_t h = asr(m[x] - ring, 1);
 
 		c[x] = m[x];
@@ -247,9 +253,9 @@ static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsigned g_
 				max4(u1[x - 1], u1[x + 1], d1[x - 1], d1[x + 1]));
 	}
 	for (ptrdiff_t x = g_first; x < (ptrdiff_t)n; x += 2) { /* G sites */
-		int32_t we = (m[x - 1] + m[x + 1] + 1) >> 1, ns = (u1[x] + d1[x] + 1) >> 1;
-		int32_t diag = (u1[x - 1] + u1[x + 1] + d1[x - 1] + d1[x + 1] + 2) >> 2;
-		int32_t we2 = (m[x - 2] + m[x + 2] + 1) >> 1, ns2 = (u2[x] + d2[x] + 1) >> 1;
+		int32_t we = avg2(m[x - 1], m[x + 1]), ns = avg2(u1[x], d1[x]);
+		int32_t diag = avg2(avg2(u1[x - 1], u1[x + 1]), avg2(d1[x - 1], d1[x + 1]));
+		int32_t we2 = avg2(m[x - 2], m[x + 2]), ns2 = avg2(u2[x], d2[x]);
 		int32_t e = asr(m[x] - diag, 1);
 		int32_t fh = m[x] - we2, fv = m[x] - ns2;
 
@@ -292,35 +298,44 @@ static void dm_hq_diff(const uint16_t *const rows[5], unsigned n, unsigned g_fir
 	}
 }
 
-#define HQ_EPS 32 /* keeps the direction weights finite in flat areas */
-
 /* HQ stage 2: green at the non-green sites (kernels.h). */
-static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3], const int16_t *const dv[7],
+static void dm_hq_grad(const int16_t *dh, const int16_t *const dv[2], unsigned n, uint16_t *grad_h,
+		       uint16_t *grad_v)
+{
+	const int16_t *restrict u = dv[0], *restrict d = dv[1];
+
+	for (int x = 0; x < (int)n; x++) {
+		grad_h[x] = (uint16_t)(iabs(dh[x - 1] - dh[x + 1]) >> 1);
+		grad_v[x] = (uint16_t)((iabs(u[x - 1] - d[x - 1]) >> 1) + (iabs(u[x] - d[x]) >> 1) +
+				       (iabs(u[x + 1] - d[x + 1]) >> 1));
+	}
+}
+
+static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t *const dv[5],
+			const uint16_t *const grad_h[3], const uint16_t *const grad_v[5],
 			unsigned n, unsigned g_first, uint16_t *g)
 {
-	const int16_t *restrict h0 = dh[1], *restrict v0 = dv[3];
+	const int16_t *restrict v0 = dv[2];
 
 	for (unsigned x = g_first; x < n; x += 2)
 		g[x] = m[x];
 	for (int x = (int)(g_first ^ 1); x < (int)n; x += 2) {
-		int32_t sw = 0, se = 0, sn = 0, ss = 0;
+		int32_t sw = 0, se = 0;
 
 		for (int a = 0; a < 3; a++)
 			for (int k = 0; k < 3; k++) {
-				const int16_t *hr = dh[a];
-
-				sw += iabs(hr[x - k - 1] - hr[x - k + 1]);
-				se += iabs(hr[x + k - 1] - hr[x + k + 1]);
-				sn += iabs(dv[2 - k][x + a - 1] - dv[4 - k][x + a - 1]);
-				ss += iabs(dv[2 + k][x + a - 1] - dv[4 + k][x + a - 1]);
+				sw += grad_h[a][x - k];
+				se += grad_h[a][x + k];
 			}
 
-		int32_t ew = 36 * h0[x] + 22 * h0[x - 1] + 6 * h0[x - 2];
-		int32_t ee = 36 * h0[x] + 22 * h0[x + 1] + 6 * h0[x + 2];
-		int32_t en = 36 * v0[x] + 22 * dv[2][x] + 6 * dv[1][x];
-		int32_t es = 36 * v0[x] + 22 * dv[4][x] + 6 * dv[5][x];
-		float tn = (float)(sn + HQ_EPS) * 0x1p-10f, ts = (float)(ss + HQ_EPS) * 0x1p-10f;
-		float tw = (float)(sw + HQ_EPS) * 0x1p-10f, te = (float)(se + HQ_EPS) * 0x1p-10f;
+		int32_t sn = grad_v[0][x] + grad_v[1][x] + grad_v[2][x];
+		int32_t ss = grad_v[2][x] + grad_v[3][x] + grad_v[4][x];
+		int32_t ew = 36 * dh[x] + 22 * dh[x - 1] + 6 * dh[x - 2];
+		int32_t ee = 36 * dh[x] + 22 * dh[x + 1] + 6 * dh[x + 2];
+		int32_t en = 36 * v0[x] + 22 * dv[1][x] + 6 * dv[0][x];
+		int32_t es = 36 * v0[x] + 22 * dv[3][x] + 6 * dv[4][x];
+		float tn = (float)(sn + PH_ISP_HQ_EPS_G), ts = (float)(ss + PH_ISP_HQ_EPS_G);
+		float tw = (float)(sw + PH_ISP_HQ_EPS_G), te = (float)(se + PH_ISP_HQ_EPS_G);
 		float qn = tn * tn, qs = ts * ts, qw = tw * tw, qe = te * te;
 		float a = qn * qs, b = qw * qe;
 		float wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a;
@@ -358,10 +373,10 @@ static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *const grn
 		int32_t gc = g0[x];
 		int32_t da = (gu[x - 1] - mu[x - 1]) + (gd[x + 1] - md[x + 1]);
 		int32_t db = (gu[x + 1] - mu[x + 1]) + (gd[x - 1] - md[x - 1]);
-		int32_t ta =
-			HQ_EPS + iabs(mu[x - 1] - md[x + 1]) + iabs(2 * gc - gu[x - 1] - gd[x + 1]);
-		int32_t tb =
-			HQ_EPS + iabs(mu[x + 1] - md[x - 1]) + iabs(2 * gc - gu[x + 1] - gd[x - 1]);
+		int32_t ta = PH_ISP_HQ_EPS + iabs(mu[x - 1] - md[x + 1]) +
+			     iabs(2 * gc - gu[x - 1] - gd[x + 1]);
+		int32_t tb = PH_ISP_HQ_EPS + iabs(mu[x + 1] - md[x - 1]) +
+			     iabs(2 * gc - gu[x + 1] - gd[x - 1]);
 
 		x_out[x] = clamp_w(gc - pair_blend(da, db, ta, tb));
 	}
@@ -387,10 +402,10 @@ static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const grn[5
 		int32_t gv = iabs(gu[x] - gd[x]) + iabs(2 * gc - gu2[x] - gd2[x]);
 		int32_t gh = iabs(g0[x - 1] - g0[x + 1]) + iabs(2 * gc - g0[x - 2] - g0[x + 2]);
 		/* C: raw west and east, estimated north and south; O the other way. */
-		int32_t tcv = HQ_EPS + gv + iabs(xu[x] - xd[x]);
-		int32_t tch = HQ_EPS + gh + iabs(m[x - 1] - m[x + 1]);
-		int32_t tov = HQ_EPS + gv + iabs(mu[x] - md[x]);
-		int32_t toh = HQ_EPS + gh + iabs(x0[x - 1] - x0[x + 1]);
+		int32_t tcv = PH_ISP_HQ_EPS + gv + iabs(xu[x] - xd[x]);
+		int32_t tch = PH_ISP_HQ_EPS + gh + iabs(m[x - 1] - m[x + 1]);
+		int32_t tov = PH_ISP_HQ_EPS + gv + iabs(mu[x] - md[x]);
+		int32_t toh = PH_ISP_HQ_EPS + gh + iabs(x0[x - 1] - x0[x + 1]);
 		int32_t dcv = (gu[x] - xu[x]) + (gd[x] - xd[x]);
 		int32_t dch = (g0[x - 1] - m[x - 1]) + (g0[x + 1] - m[x + 1]);
 		int32_t dov = (gu[x] - mu[x]) + (gd[x] - md[x]);
@@ -453,7 +468,7 @@ static inline uint8_t tone8_1(const struct ph_isp_tone8 *t, unsigned v)
 	int32_t f = (int32_t)(u & 255) << 7;
 	int32_t y = t->k[u >> 8] + ((t->d[u >> 8] * f + (1 << 14)) >> 15); /* arithmetic */
 
-	return (uint8_t)((y + 64) >> 7);
+	return (uint8_t)(y >> 7);
 }
 
 static void tone8(const uint16_t *src, unsigned n, const struct ph_isp_tone8 *t, uint8_t *dst)
@@ -660,6 +675,7 @@ const struct ph_isp_kernels ph_isp_kernels_scalar = {
 	.stats = stats,
 	.demosaic_fast = demosaic_fast,
 	.dm_hq_diff = dm_hq_diff,
+	.dm_hq_grad = dm_hq_grad,
 	.dm_hq_green = dm_hq_green,
 	.dm_hq_cross = dm_hq_cross,
 	.dm_hq_rgb = dm_hq_rgb,

@@ -92,12 +92,10 @@ SSE41 static inline __m128i ld16(const uint16_t *p)
 	return _mm_loadu_si128((const __m128i *)p);
 }
 
-/* (a + b + c + d + 2) >> 2; the sum of 14-bit values fits uint16. */
+/* avg2(avg2(a, b), avg2(c, d)) (kernels.h). */
 SSE41 static inline __m128i avg4(__m128i a, __m128i b, __m128i c, __m128i d)
 {
-	__m128i s = _mm_add_epi16(_mm_add_epi16(a, b), _mm_add_epi16(c, d));
-
-	return _mm_srli_epi16(_mm_add_epi16(s, _mm_set1_epi16(2)), 2);
+	return _mm_avg_epu16(_mm_avg_epu16(a, b), _mm_avg_epu16(c, d));
 }
 
 SSE41 static inline __m128i clamp_r(__m128i v, __m128i lo, __m128i hi)
@@ -132,20 +130,19 @@ SSE41 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsig
 		__m128i we_lo = _mm_min_epi16(ww, ee), we_hi = _mm_max_epi16(ww, ee);
 
 		/* C sites */
-		__m128i h = _mm_srai_epi16(_mm_sub_epi16(p, avg4(n2, s2, w2, e2)), 1);
-		__m128i gc = clamp_r(_mm_add_epi16(avg4(nn, ss, ww, ee), h),
+		__m128i ns = _mm_avg_epu16(nn, ss), we = _mm_avg_epu16(ww, ee);
+		__m128i ns2 = _mm_avg_epu16(n2, s2), we2 = _mm_avg_epu16(w2, e2);
+		__m128i h = _mm_srai_epi16(_mm_sub_epi16(p, _mm_avg_epu16(ns2, we2)), 1);
+		__m128i gc = clamp_r(_mm_add_epi16(_mm_avg_epu16(ns, we), h),
 				     _mm_min_epi16(ns_lo, we_lo), _mm_max_epi16(ns_hi, we_hi));
 		__m128i oc = clamp_r(_mm_add_epi16(_mm_add_epi16(diag, h), _mm_srai_epi16(h, 1)),
 				     dlo, dhi);
 
 		/* G sites */
 		__m128i e = _mm_srai_epi16(_mm_sub_epi16(p, diag), 1);
-		__m128i fh = _mm_sub_epi16(p, _mm_avg_epu16(w2, e2));
-		__m128i fv = _mm_sub_epi16(p, _mm_avg_epu16(n2, s2));
-		__m128i cg = _mm_add_epi16(_mm_add_epi16(_mm_avg_epu16(ww, ee), e),
-					   _mm_srai_epi16(fh, 2));
-		__m128i og = _mm_add_epi16(_mm_add_epi16(_mm_avg_epu16(nn, ss), e),
-					   _mm_srai_epi16(fv, 2));
+		__m128i fh = _mm_sub_epi16(p, we2), fv = _mm_sub_epi16(p, ns2);
+		__m128i cg = _mm_add_epi16(_mm_add_epi16(we, e), _mm_srai_epi16(fh, 2));
+		__m128i og = _mm_add_epi16(_mm_add_epi16(ns, e), _mm_srai_epi16(fv, 2));
 
 		cg = clamp_r(_mm_sub_epi16(cg, _mm_srai_epi16(fv, 3)), we_lo, we_hi);
 		og = clamp_r(_mm_sub_epi16(og, _mm_srai_epi16(fh, 3)), ns_lo, ns_hi);
@@ -168,7 +165,6 @@ SSE41 static void demosaic_fast(const uint16_t *const rows[5], unsigned n, unsig
  * parity P take 8 columns, move the P columns' 16-bit values to 4 int32
  * lanes (sel) and put the 8 results back into their columns (put).
  */
-#define HQ_EPS 32 /* EPS of kernels.h */
 
 struct parity {
 	__m128i up;   /* shift left before the arithmetic shift right by 16: selects P */
@@ -245,71 +241,95 @@ SSE41 static void dm_hq_diff(const uint16_t *const rows[5], unsigned n, unsigned
 	}
 }
 
-/* madd multipliers: the low (even) lane of each pair, and both lanes summed. */
-#define MADD_LO	  0x00000001
-#define MADD_BOTH 0x00010001
+/* madd multiplier: the low (even) lane of each pair. */
+#define MADD_LO 0x00000001
+
+/* The halved gradients of a row's differences (kernels.h), 8 columns per step. */
+SSE41 static void dm_hq_grad(const int16_t *dh, const int16_t *const dv[2], unsigned n,
+			     uint16_t *grad_h, uint16_t *grad_v)
+{
+	const int16_t *u = dv[0], *d = dv[1];
+	unsigned x = 0;
+
+#define LDI(p)		   _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define HALF_ABSDIFF(a, b) _mm_srli_epi16(absdiff16(a, b), 1)
+	for (; x + 8 <= n; x += 8) {
+		__m128i v = _mm_add_epi16(HALF_ABSDIFF(LDI(u + x - 1), LDI(d + x - 1)),
+					  HALF_ABSDIFF(LDI(u + x), LDI(d + x)));
+
+		v = _mm_add_epi16(v, HALF_ABSDIFF(LDI(u + x + 1), LDI(d + x + 1)));
+		_mm_storeu_si128((__m128i *)(grad_h + x),
+				 HALF_ABSDIFF(LDI(dh + x - 1), LDI(dh + x + 1)));
+		_mm_storeu_si128((__m128i *)(grad_v + x), v);
+	}
+#undef HALF_ABSDIFF
+#undef LDI
+	if (x < n) {
+		const int16_t *const v2[2] = {u + x, d + x};
+
+		SC.dm_hq_grad(dh + x, v2, n - x, grad_h + x, grad_v + x);
+	}
+}
 
 /*
  * Green at the C sites. With b = x + (C parity), the C sites are b + 2j:
- * every load is relative to b and madd with (1, 0) takes lane 2j, with
- * (1, 1) sums lanes 2j and 2j + 1, so the 3-wide gradient sums need no
- * shifts. Loads reach b - 3 .. b + 18 <= n + 3: inside the mirrored pad.
+ * every load is relative to b, a 32-bit lane's low half is column b + 2j
+ * and its high half b + 2j + 1, so madd with (1, 0) or a mask takes the
+ * C sites, and the 3-wide gradient sums need no shifts. The halved
+ * gradients are at most WMAX each and summed over three rows in 16 bits
+ * (<= 3 WMAX, unsigned). Loads reach b - 2 .. b + 9 <= n + 2: inside the
+ * mirrored pad.
  */
-SSE41 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
-			      const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g)
+SSE41 static void dm_hq_green(const uint16_t *m, const int16_t *dh, const int16_t *const dv[5],
+			      const uint16_t *const grad_h[3], const uint16_t *const grad_v[5],
+			      unsigned n, unsigned g_first, uint16_t *g)
 {
 	const unsigned pc = g_first ^ 1;
 	const struct parity par = parity_of(pc);
-	const __m128i lo = _mm_set1_epi32(MADD_LO), both = _mm_set1_epi32(MADD_BOTH);
+	const __m128i lo = _mm_set1_epi32(MADD_LO), lo16 = _mm_set1_epi32(0xffff);
 	const __m128i k_22_36 = _mm_set1_epi32(pair16(22, 36));
 	const __m128i k_36_22 = _mm_set1_epi32(pair16(36, 22));
-	const __m128i k6 = _mm_set1_epi32(6), k22 = _mm_set1_epi32(22);
-	const __m128i k36 = _mm_set1_epi32(36);
-	const __m128i eps = _mm_set1_epi32(HQ_EPS), r32 = _mm_set1_epi32(32);
-	const __m128 scale = _mm_set1_ps(0x1p-10f);
+	const __m128i k6 = _mm_set1_epi32(6); /* (6, 0): the low lane */
+	const __m128i eps = _mm_set1_epi32(PH_ISP_HQ_EPS_G), r32 = _mm_set1_epi32(32);
+	const uint16_t *h0 = grad_h[0], *h1 = grad_h[1], *h2 = grad_h[2];
 	unsigned x = 0;
 
 #define LDI(p)	   _mm_loadu_si128((const __m128i *)(const void *)(p))
 #define MADD(v, k) _mm_madd_epi16(v, k)
+/* Three rows of halved horizontal gradients summed, at columns from @c. */
+#define GH3(c) _mm_add_epi16(_mm_add_epi16(LDI(h0 + (c)), LDI(h1 + (c))), LDI(h2 + (c)))
+/* The C-site (low) halves of 32-bit lanes, unsigned. */
+#define LOW(v) _mm_and_si128(v, lo16)
 	for (; x + 8 <= n; x += 8) {
 		const ptrdiff_t b = (ptrdiff_t)(x + pc);
-		__m128i sw = _mm_setzero_si128(), se = sw, sn = sw, ss = sw;
+		__m128i tm2 = GH3(b - 2), t = GH3(b), t2 = GH3(b + 2);
+		/* se = T(x) + T(x + 1) + T(x + 2), sw = T(x - 2) + T(x - 1) + T(x). */
+		__m128i se = _mm_add_epi32(_mm_add_epi32(LOW(t), _mm_srli_epi32(t, 16)), LOW(t2));
+		__m128i sw =
+			_mm_add_epi32(_mm_add_epi32(LOW(tm2), _mm_srli_epi32(tm2, 16)), LOW(t));
+		__m128i v2 = LOW(LDI(grad_v[2] + b));
+		__m128i sn = _mm_add_epi32(
+			_mm_add_epi32(LOW(LDI(grad_v[0] + b)), LOW(LDI(grad_v[1] + b))), v2);
+		__m128i ss = _mm_add_epi32(
+			_mm_add_epi32(LOW(LDI(grad_v[3] + b)), LOW(LDI(grad_v[4] + b))), v2);
 
-		for (int a = 0; a < 3; a++) {
-			const int16_t *hr = dh[a] + b;
-			__m128i hm3 = LDI(hr - 3), hm1 = LDI(hr - 1), hp1 = LDI(hr + 1);
-			__m128i hp3 = LDI(hr + 3);
-			__m128i dm2 = absdiff16(hm3, hm1), d0 = absdiff16(hm1, hp1);
-			__m128i dp2 = absdiff16(hp1, hp3);
-
-			sw = _mm_add_epi32(sw, _mm_add_epi32(MADD(dm2, both), MADD(d0, lo)));
-			se = _mm_add_epi32(se, _mm_add_epi32(MADD(d0, both), MADD(dp2, lo)));
-		}
-		for (int r = 0; r < 5; r++) {
-			__m128i em = absdiff16(LDI(dv[r] + b - 1), LDI(dv[r + 2] + b - 1));
-			__m128i ep = absdiff16(LDI(dv[r] + b + 1), LDI(dv[r + 2] + b + 1));
-			__m128i e = _mm_add_epi32(MADD(em, both), MADD(ep, lo));
-
-			if (r <= 2)
-				sn = _mm_add_epi32(sn, e);
-			if (r >= 2)
-				ss = _mm_add_epi32(ss, e);
-		}
-
-		const int16_t *h0 = dh[1] + b;
-		__m128i ew = _mm_add_epi32(MADD(LDI(h0 - 1), k_22_36), MADD(LDI(h0 - 2), k6));
-		__m128i ee = _mm_add_epi32(MADD(LDI(h0), k_36_22), MADD(LDI(h0 + 2), k6));
-		__m128i c36 = _mm_mullo_epi32(MADD(LDI(dv[3] + b), lo), k36);
+		const int16_t *hc = dh + b;
+		__m128i ew = _mm_add_epi32(MADD(LDI(hc - 1), k_22_36), MADD(LDI(hc - 2), k6));
+		__m128i ee = _mm_add_epi32(MADD(LDI(hc), k_36_22), MADD(LDI(hc + 2), k6));
+		/* (V(0), V(-1)) and (V(0), V(1)) pairs in each lane, for one madd each. */
+		__m128i v0 = LDI(dv[2] + b);
 		__m128i en = _mm_add_epi32(
-			_mm_add_epi32(c36, _mm_mullo_epi32(MADD(LDI(dv[2] + b), lo), k22)),
-			_mm_mullo_epi32(MADD(LDI(dv[1] + b), lo), k6));
+			MADD(_mm_blend_epi16(v0, _mm_slli_epi32(LDI(dv[1] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[0] + b), k6));
 		__m128i es = _mm_add_epi32(
-			_mm_add_epi32(c36, _mm_mullo_epi32(MADD(LDI(dv[4] + b), lo), k22)),
-			_mm_mullo_epi32(MADD(LDI(dv[5] + b), lo), k6));
-		__m128 tn = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(sn, eps)), scale);
-		__m128 ts = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(ss, eps)), scale);
-		__m128 tw = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(sw, eps)), scale);
-		__m128 te = _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(se, eps)), scale);
+			MADD(_mm_blend_epi16(v0, _mm_slli_epi32(LDI(dv[3] + b), 16), 0xaa),
+			     k_36_22),
+			MADD(LDI(dv[4] + b), k6));
+		__m128 tn = _mm_cvtepi32_ps(_mm_add_epi32(sn, eps));
+		__m128 ts = _mm_cvtepi32_ps(_mm_add_epi32(ss, eps));
+		__m128 tw = _mm_cvtepi32_ps(_mm_add_epi32(sw, eps));
+		__m128 te = _mm_cvtepi32_ps(_mm_add_epi32(se, eps));
 		__m128 qn = _mm_mul_ps(tn, tn), qs = _mm_mul_ps(ts, ts);
 		__m128 qw = _mm_mul_ps(tw, tw), qe = _mm_mul_ps(te, te);
 		__m128 pa = _mm_mul_ps(qn, qs), pb = _mm_mul_ps(qw, qe);
@@ -326,14 +346,18 @@ SSE41 static void dm_hq_green(const uint16_t *m, const int16_t *const dh[3],
 		gv = clamp_w32(_mm_srai_epi32(_mm_add_epi32(gv, r32), 6));
 		_mm_storeu_si128((__m128i *)(g + x), put(&par, LDI(m + x), gv));
 	}
+#undef LOW
+#undef GH3
 #undef LDI
 #undef MADD
 	if (x < n) {
-		const int16_t *const h3[3] = {dh[0] + x, dh[1] + x, dh[2] + x};
-		const int16_t *const v7[7] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
-					      dv[4] + x, dv[5] + x, dv[6] + x};
+		const int16_t *const v5[5] = {dv[0] + x, dv[1] + x, dv[2] + x, dv[3] + x,
+					      dv[4] + x};
+		const uint16_t *const gh3[3] = {h0 + x, h1 + x, h2 + x};
+		const uint16_t *const gv5[5] = {grad_v[0] + x, grad_v[1] + x, grad_v[2] + x,
+						grad_v[3] + x, grad_v[4] + x};
 
-		SC.dm_hq_green(m + x, h3, v7, n - x, g_first, g + x);
+		SC.dm_hq_green(m + x, dh + x, v5, gh3, gv5, n - x, g_first, g + x);
 	}
 }
 
@@ -352,7 +376,7 @@ SSE41 static void dm_hq_cross(const uint16_t *const rows[3], const uint16_t *con
 {
 	const struct parity pc = parity_of(g_first ^ 1);
 	const uint16_t *mu = rows[0], *md = rows[2], *gu = grn[0], *g0 = grn[1], *gd = grn[2];
-	const __m128i eps = _mm_set1_epi32(HQ_EPS);
+	const __m128i eps = _mm_set1_epi32(PH_ISP_HQ_EPS);
 	unsigned x = 0;
 
 	for (; x + 8 <= n; x += 8) {
@@ -389,7 +413,7 @@ SSE41 static void dm_hq_rgb(const uint16_t *const rows[3], const uint16_t *const
 	const uint16_t *mu = rows[0], *m = rows[1], *md = rows[2];
 	const uint16_t *gu2 = grn[0], *gu = grn[1], *g0 = grn[2], *gd = grn[3], *gd2 = grn[4];
 	const uint16_t *xu = xr[0], *x0 = xr[1], *xd = xr[2];
-	const __m128i eps = _mm_set1_epi32(HQ_EPS);
+	const __m128i eps = _mm_set1_epi32(PH_ISP_HQ_EPS);
 	unsigned x = 0;
 
 	for (; x + 8 <= n; x += 8) {
@@ -662,6 +686,7 @@ void ph_isp_kernels_sse41(struct ph_isp_kernels *k)
 	k->linearise_lsc = linearise_lsc;
 	k->demosaic_fast = demosaic_fast;
 	k->dm_hq_diff = dm_hq_diff;
+	k->dm_hq_grad = dm_hq_grad;
 	k->dm_hq_green = dm_hq_green;
 	k->dm_hq_cross = dm_hq_cross;
 	k->dm_hq_rgb = dm_hq_rgb;

@@ -31,6 +31,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "isp/isp.h"
+
 #define PH_ISP_WBITS  14
 #define PH_ISP_WMAX   ((1 << PH_ISP_WBITS) - 1) /* 16383 */
 #define PH_ISP_PAD    16			/* readable samples beyond each end of a row */
@@ -47,6 +49,9 @@
 #define PH_ISP_CCM_SHIFT 12
 /* YUV coefficients are signed Q14 in int16_t. */
 #define PH_ISP_YUV_SHIFT 14
+/* EPS and EPS_G of the high-quality demosaic: keep its weights finite in flat areas. */
+#define PH_ISP_HQ_EPS	32
+#define PH_ISP_HQ_EPS_G 16 /* for the halved gradients of the green stage */
 
 enum ph_isp_unpack {
 	PH_ISP_UNPACK_8,   /* 1 byte per pixel */
@@ -72,6 +77,14 @@ struct ph_isp_lin {
 	uint16_t black[2];  /* 16-bit scale, for even and odd columns */
 	uint16_t gain[2];   /* for even and odd columns (ignored by linearise_lsc) */
 };
+
+/*
+ * The histogram a stats kernel counts into is this many copies of
+ * PH_ISP_HIST_BINS counters, summed by isp.c at the end of the frame: a
+ * kernel counts each quad in any one copy, so that runs of equal bins
+ * (flat areas) need not wait on each other's increments.
+ */
+#define PH_ISP_HIST_COPIES 8
 
 /* Statistics of one row of 2x2 quads. */
 struct ph_isp_stats_row {
@@ -101,10 +114,11 @@ struct ph_isp_ccm {
  *   x < 1024:  i = x >> 4,         t = (x & 15) << 11
  *   else:      i = 60 + (x >> 8),  t = (x & 255) << 7
  *   v = k[i] + ((d[i] * t + (1 << 14)) >> 15)       (= pmulhrsw; t < 2^15)
- *   dst = (v + 64) >> 7
- * k is the curve at each segment's start in Q7 (0..255 << 7); d[i] the step
- * to the next start, and isp.c keeps k[i] + d[i] in 0..255 << 7 too, so v
- * lies between them (0..32640) and every sum fits 16 bits. Entries past the
+ *   dst = v >> 7
+ * k is the curve at each segment's start in Q7 (0..255 << 7) plus 64, the
+ * half that makes v >> 7 round; d[i] the step to the next start, and isp.c
+ * keeps k[i] + d[i] in 64..(255 << 7) + 64 too, so v lies between them
+ * (64..32704) and every sum fits 16 bits. Entries past the
  * last segment (124..127) repeat the end of the curve with d = 0. lut is
  * the same curve evaluated at every x (isp.c runs the scalar kernel over
  * 0..WMAX), for CPUs that gather bytes more cheaply than they interpolate.
@@ -156,14 +170,14 @@ struct ph_isp_kernels {
 	 *   Bayer: r = v[site_r], b = v[3 - site_r], g = (g1 + g2 + 1) >> 1
 	 *   mono:  r = g = b = (v0 + v1 + v2 + v3 + 2) >> 2
 	 *   Y = (306 r + 601 g + 117 b + 512) >> 10
-	 *   hist[min(255, (Y * hist_scale) >> 16)]++   (64-bit product)
+	 *   hist[c][min(255, (Y * hist_scale) >> 16)]++   (64-bit product, any copy c)
 	 *   if any s_i >= white: zones[zone[q]].saturated++
 	 *   else: zones[zone[q]] sum_r += r, sum_g += g, sum_b += b, counted++
 	 * @return the number of sampled quads.
 	 */
 	unsigned (*stats)(const uint16_t *raw0, const uint16_t *raw1,
 			  const struct ph_isp_stats_row *p, struct ph_isp_zone *zones,
-			  uint32_t *hist);
+			  uint32_t (*hist)[PH_ISP_HIST_BINS]);
 
 	/*
 	 * Demosaic. The row's own non-green colour is C (R in an R/G row, B in a
@@ -176,9 +190,10 @@ struct ph_isp_kernels {
 	 * fast: Malvar-He-Cutler (2004) in 16-bit steps, each result clamped
 	 * to the range of the samples it interpolates between (no overshoot at
 	 * hard edges). rows[0..4] = y-2 .. y+2. Every intermediate fits int16
-	 * (|v| <= 30719); avg4(a,b,c,d) = (a + b + c + d + 2) >> 2 (the sum fits
-	 * uint16), avg2(a,b) = (a + b + 1) >> 1 (= pavgw); clampR(v, a, b, ...) =
-	 * min(max(v, min(a, b, ...)), max(a, b, ...)).
+	 * (|v| <= 30719); avg2(a,b) = (a + b + 1) >> 1 (= pavgw), avg4(a,b,c,d)
+	 * = avg2(avg2(a,b), avg2(c,d)) (the pair means are shared with the G
+	 * sites' terms); clampR(v, a, b, ...) = min(max(v, min(a, b, ...)),
+	 * max(a, b, ...)).
 	 *   at C:  N = P(-1,0), S = P(1,0), W = P(0,-1), E = P(0,1)
 	 *          NW = P(-1,-1), NE = P(-1,1), SW = P(1,-1), SE = P(1,1)
 	 *          cross = avg4(N, S, W, E), diag = avg4(NW, NE, SW, SE)
@@ -194,18 +209,18 @@ struct ph_isp_kernels {
 	 *          c = clampR(we + e + (fh >> 2) - (fv >> 3), W, E)
 	 *          o = clampR(ns + e + (fv >> 2) - (fh >> 3), N, S)
 	 *
-	 * hq: four row stages (isp.c keeps a ring of each stage's rows), after
+	 * hq: five row stages (isp.c keeps a ring of each stage's rows), after
 	 * Hamilton-Adams directional estimates with gradient-weighted
 	 * colour-difference fusion (in the spirit of Pekkucuksen-Altunbasak's
 	 * GBTF) for green, then colour-difference interpolation weighted by
-	 * gradients for R and B. Intermediate rows (dh, dv, green, cross) are
+	 * gradients for R and B. Intermediate rows (dh, dv, grad_h, grad_v, green, cross) are
 	 * padded like the linear rows (isp.c mirrors PH_ISP_MIRROR samples at
 	 * each end); the kernels write exactly n samples of each. Float
 	 * arithmetic is IEEE binary32, each operation rounded in the order
 	 * written (parenthesised), no fused multiply-add, no reciprocal
 	 * approximations; rne(v) = v rounded to the nearest integer, ties to
 	 * even (|v| < 2^22: (int32)((v + 12582912.0f) - 12582912.0f), or
-	 * cvtps2dq), EPS = 32.
+	 * cvtps2dq), EPS = 32, EPS_G = 16.
 	 *
 	 * dm_hq_diff: rows[0..4] = linear rows y-2 .. y+2; int16 outputs
 	 * (|value| <= WMAX), s = -1 at G columns, +1 at C columns:
@@ -213,24 +228,30 @@ struct ph_isp_kernels {
 	 *   dv[x] = s * (avg2(P(-1,0), P(1,0)) - avg2(P(0,0), avg2(P(-2,0), P(2,0))))
 	 * (green minus the non-green colour along each direction).
 	 *
-	 * dm_hq_green: m = linear row y, dh[0..2] = rows y-1 .. y+1, dv[0..6] =
-	 * rows y-3 .. y+3. Let H(dy, dx) = dh[1 + dy][x + dx], V(dy, dx) =
-	 * dv[3 + dy][x + dx], DH(dy, dx) = |H(dy, dx-1) - H(dy, dx+1)|,
-	 * DV(dy, dx) = |V(dy-1, dx) - V(dy+1, dx)|.
+	 * dm_hq_grad: the halved gradients of the differences of row y, uint16
+	 * (each computed once per row; the green stage sums them over windows):
+	 * dh = row y, dv[0], dv[1] = rows y-1, y+1 of dv:
+	 *   grad_h[x] = |dh[x-1] - dh[x+1]| >> 1                            (<= WMAX)
+	 *   grad_v[x] = sum over b = -1..1 of (|dv[0][x+b] - dv[1][x+b]| >> 1)   (<= 3 WMAX)
+	 *
+	 * dm_hq_green: m = linear row y, dh = row y, dv[0..4] = rows y-2 .. y+2,
+	 * grad_h[0..2] = rows y-1 .. y+1, grad_v[0..4] = rows y-2 .. y+2. Let
+	 * H(dx) = dh[x + dx], V(dy) = dv[2 + dy][x], GH(dy, dx) =
+	 * grad_h[1 + dy][x + dx], GV(dy) = grad_v[2 + dy][x].
 	 *   at G:  g = m[x]
-	 *   at C:  sw = sum over a = -1..1, k = 0..2 of DH(a, -k), se alike of DH(a, k),
-	 *          sn = sum over b = -1..1, k = 0..2 of DV(-k, b), ss alike of DV(k, b)
-	 *          ew = 36 H(0,0) + 22 H(0,-1) + 6 H(0,-2), ee = 36 H(0,0) + 22 H(0,1) + 6 H(0,2)
-	 *          en = 36 V(0,0) + 22 V(-1,0) + 6 V(-2,0), es = 36 V(0,0) + 22 V(1,0) + 6 V(2,0)
-	 *          tX = (float)(sX + EPS) * 0x1p-10f, qX = tX * tX    for X in n, s, w, e
+	 *   at C:  sw = sum over a = -1..1, k = 0..2 of GH(a, -k), se alike of GH(a, k),
+	 *          sn = GV(-2) + GV(-1) + GV(0), ss = GV(0) + GV(1) + GV(2)
+	 *          ew = 36 H(0) + 22 H(-1) + 6 H(-2), ee = 36 H(0) + 22 H(1) + 6 H(2)
+	 *          en = 36 V(0) + 22 V(-1) + 6 V(-2), es = 36 V(0) + 22 V(1) + 6 V(2)
+	 *          tX = (float)(sX + EPS_G), qX = tX * tX    for X in n, s, w, e
 	 *          a = qn * qs, b = qw * qe
 	 *          wn = qs * b, ws = qn * b, ww = qe * a, we = qw * a
 	 *          num = (wn * en + ws * es) + (ww * ew + we * ee)  (eX converted to float)
 	 *          den = (wn + ws) + (ww + we)
 	 *          g = clampW(((m[x] << 6) + rne(num / den) + 32) >> 6)
 	 *        (wX is 1 / tX^2 times the product of all four qX: the inverse-square
-	 *        gradient weights with one division; the scale 2^-10 keeps every
-	 *        product within float's normal range)
+	 *        gradient weights with one division; with sX <= 9 WMAX, tX < 2^17.2,
+	 *        so every product stays below 2^126 and above float's normal minimum)
 	 *
 	 * Pair blend, used below: blend(da, db, ta, tb) =
 	 *   rne(((float)da * (float)tb + (float)db * (float)ta) / (2.0f * (float)(ta + tb)))
@@ -264,8 +285,11 @@ struct ph_isp_kernels {
 			      uint16_t *c, uint16_t *g, uint16_t *o);
 	void (*dm_hq_diff)(const uint16_t *const rows[5], unsigned n, unsigned g_first, int16_t *dh,
 			   int16_t *dv);
-	void (*dm_hq_green)(const uint16_t *m, const int16_t *const dh[3],
-			    const int16_t *const dv[7], unsigned n, unsigned g_first, uint16_t *g);
+	void (*dm_hq_grad)(const int16_t *dh, const int16_t *const dv[2], unsigned n,
+			   uint16_t *grad_h, uint16_t *grad_v);
+	void (*dm_hq_green)(const uint16_t *m, const int16_t *dh, const int16_t *const dv[5],
+			    const uint16_t *const grad_h[3], const uint16_t *const grad_v[5],
+			    unsigned n, unsigned g_first, uint16_t *g);
 	void (*dm_hq_cross)(const uint16_t *const rows[3], const uint16_t *const grn[3], unsigned n,
 			    unsigned g_first, uint16_t *xo);
 	void (*dm_hq_rgb)(const uint16_t *const rows[3], const uint16_t *const grn[5],
@@ -290,6 +314,15 @@ struct ph_isp_kernels {
 	void (*ccm_tone8)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
 			  const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, uint8_t *ro,
 			  uint8_t *go, uint8_t *bo);
+	/*
+	 * Optional, NULL in the sets that do not have it: ccm_tone8, then
+	 * pack[PH_ISP_PACK_RGB888] (@bgr false) or pack[PH_ISP_PACK_BGR888] of
+	 * the three rows into @dst, in one pass (the bytes stay in registers).
+	 * isp.c uses it when that is a frame's only output.
+	 */
+	void (*ccm_tone8_pack3)(const uint16_t *r, const uint16_t *g, const uint16_t *b, unsigned n,
+				const struct ph_isp_ccm *m, const struct ph_isp_tone8 *t, bool bgr,
+				uint8_t *dst);
 
 	/* Interleave 8-bit R, G, B rows into a packed RGB line (enum ph_isp_pack). */
 	void (*pack[PH_ISP_PACK_COUNT])(const uint8_t *r, const uint8_t *g, const uint8_t *b,
@@ -338,7 +371,7 @@ bool ph_isp_kernels_find(const char *name, struct ph_isp_kernels *k);
 #if defined(__x86_64__)
 void ph_isp_kernels_sse41(struct ph_isp_kernels *k);  /* SSE4.1 (x86-64-v2) */
 void ph_isp_kernels_avx2(struct ph_isp_kernels *k);   /* AVX2 */
-void ph_isp_kernels_avx512(struct ph_isp_kernels *k); /* AVX-512 F, BW, VL and VBMI */
+void ph_isp_kernels_avx512(struct ph_isp_kernels *k); /* AVX-512 F, BW, VL, VBMI, VNNI */
 #elif defined(__aarch64__)
 void ph_isp_kernels_neon(struct ph_isp_kernels *k);
 #endif
