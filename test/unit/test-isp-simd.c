@@ -7,8 +7,7 @@
  * bytes past n that must stay untouched; then whole frames through
  * ph_isp_process, scalar against each table, for every input family, Bayer
  * order, crop phase, stride, output format, demosaic quality, binning, two
- * outputs, lens shading and statistics (1 and 2 threads); and column
- * strips against whole rows. Inputs are
+ * outputs, lens shading and statistics (1 and 2 threads). Inputs are
  * allocated to their exact size so ASan and valgrind catch any read past
  * them (valgrind's CPU has no AVX-512: that table runs natively and under
  * ASan). NEON: test-isp-neon.c.
@@ -959,137 +958,6 @@ static void test_frame_large(void **state)
 	frame_ctx_free(&ctx);
 }
 
-/*
- * One frame through @a and @b (same kernels, different strip widths, or
- * threads): outputs and statistics must agree to the byte.
- */
-static void compare_strips(struct ph_isp *a, struct ph_isp *b, const struct ph_isp_input *in,
-			   const struct ph_isp_params *p, const uint32_t *fourcc, const bool *bin,
-			   unsigned count, const struct ph_isp_stats_config *scfg)
-{
-	struct frame_out ra[2], rb[2];
-	struct ph_isp_output oa[2], ob[2];
-	struct ph_isp_stats *sa = calloc(1, sizeof(*sa)), *sb = calloc(1, sizeof(*sb));
-	unsigned w = in->crop_width ? in->crop_width : in->width;
-	unsigned h = in->crop_height ? in->crop_height : in->height;
-
-	assert_non_null(sa);
-	assert_non_null(sb);
-	for (unsigned i = 0; i < count; i++) {
-		frame_out_new(&ra[i], fourcc[i], w, h, bin[i], i + count);
-		frame_out_new(&rb[i], fourcc[i], w, h, bin[i], i + count);
-		oa[i] = ra[i].o;
-		ob[i] = rb[i].o;
-	}
-	assert_int_equal(ph_isp_process(a, in, p, oa, count, scfg, scfg ? sa : NULL), 0);
-	assert_int_equal(ph_isp_process(b, in, p, ob, count, scfg, scfg ? sb : NULL), 0);
-	for (unsigned i = 0; i < count; i++) {
-		if (memcmp(ra[i].mem, rb[i].mem, ra[i].size)) {
-			print_error("%s: strips differ: %ux%u+%u+%u fourcc %08x -> %08x bin %d "
-				    "demosaic %d\n",
-				    ph_isp_get_impl(a), w, h, in->crop_x, in->crop_y, in->fourcc,
-				    fourcc[i], bin[i], p->demosaic);
-			fail();
-		}
-		free(ra[i].mem);
-		free(rb[i].mem);
-	}
-	assert_memory_equal(sa, sb, sizeof(*sa));
-	if (scfg) /* every quad counted once: as many as sampled (stats kernel contract) */
-		assert_int_equal(sa->quads,
-				 ((w / 2 + scfg->subsample - 1) / scfg->subsample) *
-					 ((h / 2 + scfg->subsample - 1) / scfg->subsample));
-	free(sa);
-	free(sb);
-}
-
-/*
- * Column strips do not change a byte: a frame wide enough for many narrow
- * strips (64 columns, or 384 with statistics of every third quad) against
- * the same frame in one strip, with the scalar and the default kernels,
- * for Bayer and mono inputs at every crop phase, each output format, both
- * demosaic qualities, binning, two outputs, lens shading and statistics
- * (each quad once, not again in the halos), on 1 and 2 threads.
- */
-static void test_strips(void **state)
-{
-	static const uint32_t inputs[] = {PH_FORMAT_SRGGB10_CSI2P, PH_FORMAT_SGBRG12_CSI2P,
-					  PH_FORMAT_SBGGR8, PH_FORMAT_SGRBG10, PH_FORMAT_Y10};
-	static const uint32_t outputs[] = {
-		PH_FORMAT_RGB888, PH_FORMAT_BGR888, PH_FORMAT_XRGB8888, PH_FORMAT_XBGR8888,
-		PH_FORMAT_RGB565, PH_FORMAT_RGB48,  PH_FORMAT_NV12,	PH_FORMAT_NV21,
-		PH_FORMAT_YUV420, PH_FORMAT_YUYV,   PH_FORMAT_UYVY,
-	};
-	const char *impls[2] = {"scalar", NULL};
-	uint64_t s = 77;
-
-	(void)state;
-	for (unsigned m = 0; m < 2; m++) {
-		struct ph_isp *one = ph_isp_new(1), *strips[2] = {ph_isp_new(1), ph_isp_new(2)};
-
-		assert_non_null(one);
-		assert_non_null(strips[0]);
-		assert_non_null(strips[1]);
-		if (!impls[1])
-			impls[1] = ph_isp_get_impl(one); /* the default: the best this CPU runs */
-		for (unsigned t = 0; t < 2; t++) {
-			assert_int_equal(ph_isp_set_impl(strips[t], impls[m]), 0);
-			assert_int_equal(ph_isp_set_strip_width(strips[t], 64), 0);
-		}
-		assert_int_equal(ph_isp_set_impl(one, impls[m]), 0);
-		assert_int_equal(ph_isp_set_strip_width(one, ~0u), 0);
-		for (unsigned in = 0; in < sizeof(inputs) / sizeof(inputs[0]); in++)
-			for (unsigned var = 0; var < 4; var++) {
-				unsigned w = 531 + var, h = 14 + var, stride;
-				unsigned depth = ph_format_get_info(inputs[in])->bit_depth;
-				uint8_t *data = raw_frame(inputs[in], w, h, var, &s, &stride);
-				struct ph_isp_input input = {inputs[in], w, h, stride, data,
-							     0,		 0, 0, 0};
-				struct ph_isp_stats_config scfg = {16, 12, 1 + var % 3};
-				struct ph_isp_params p;
-
-				ph_isp_params_identity(&p);
-				if (var) { /* crop at an odd phase: every Bayer order */
-					input.crop_x = var;
-					input.crop_y = var / 2;
-					input.crop_width = w - var - 1;
-					input.crop_height = h - 1 - var / 2;
-					p.gamma = true;
-					p.wb_gains[0] = 1.8f;
-					p.wb_gains[2] = 1.4f;
-					p.ccm[1] = -0.3f;
-					p.ccm[0] = 1.3f;
-					for (unsigned i = 0; i < 4; i++)
-						p.black_level[i] =
-							(uint16_t)((8 + i) << (16 - depth));
-				}
-				if (var == 2) {
-					p.lsc_width = 5;
-					p.lsc_height = 3;
-					for (unsigned c = 0; c < 3; c++)
-						for (unsigned i = 0; i < 15; i++)
-							p.lsc[c][i] = 1.0f + 0.05f * (float)(i + c);
-				}
-				for (unsigned o = 0; o < sizeof(outputs) / sizeof(outputs[0]); o++)
-					for (unsigned q = 0; q < 2; q++) {
-						uint32_t f2[2] = {outputs[o], PH_FORMAT_YUV420};
-						bool b2[2] = {o % 2 == 1, true};
-						unsigned two = (o + var) % 2 ? 2 : 1;
-
-						p.demosaic = q ? PH_ISP_DEMOSAIC_HQ
-							       : PH_ISP_DEMOSAIC_FAST;
-						compare_strips(one, strips[(o + q) % 2], &input, &p,
-							       f2, b2, two,
-							       (o + q) % 3 ? &scfg : NULL);
-					}
-				free(data);
-			}
-		ph_isp_free(one);
-		ph_isp_free(strips[0]);
-		ph_isp_free(strips[1]);
-	}
-}
-
 static void test_select(void **state)
 {
 	struct ph_isp *isp = ph_isp_new(1);
@@ -1159,8 +1027,7 @@ static void test_tone_accuracy(void **state)
 int main(void)
 {
 	const struct CMUnitTest select[] = {cmocka_unit_test(test_select),
-					    cmocka_unit_test(test_tone_accuracy),
-					    cmocka_unit_test(test_strips)};
+					    cmocka_unit_test(test_tone_accuracy)};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unpack),	      cmocka_unit_test(test_linearise),
 		cmocka_unit_test(test_stats),	      cmocka_unit_test(test_bin_ccm_tone),

@@ -38,18 +38,6 @@
 #define HQ_CTX	       (HQ_DIFF_AHEAD + 2)
 #define HQ_RING	       8 /* rows of each HQ stage kept: a power of two >= 7 */
 
-/*
- * Wide bands run in column strips, so that the rows a band keeps in its
- * rings stay in the L1 cache. A strip loads HALO columns of real pixels
- * beyond each inner edge: the fast demosaic reads 2 columns each way, the
- * HQ stages 7 in all (differences 2, gradients 1, green 2, RGB 2), both
- * kept even so that every strip starts on the CFA phase of the crop.
- */
-#define FAST_HALO      2
-#define HQ_HALO	       8
-#define STRIP_L1_BYTES 24576 /* of the L1 data cache the rings of a strip may fill */
-#define STRIP_ALIGN    64    /* strip widths: a multiple of this (and of 4 and 2 x stats step) */
-
 /* Scratch memory of one thread, for rows up to @width pixels. */
 struct scratch {
 	uint16_t *raw[2];    /* unpacked rows, by row parity */
@@ -83,7 +71,6 @@ struct out_plan {
 	enum ph_isp_pack pack;
 	bool binning;
 	unsigned width;
-	unsigned bpp;	   /* bytes per pixel of plane 0 (YUYV: 2, per pixel of a pair) */
 	uint8_t *plane[3]; /* OUT_420: Y, Cb, Cr (Cr = Cb + 1 for NV12) */
 	uint32_t stride[3];
 	unsigned step; /* OUT_420: bytes between chroma samples */
@@ -98,7 +85,6 @@ struct ph_isp {
 	struct scratch *scratch[MAX_THREADS];
 	void *scratch_mem[MAX_THREADS];
 	unsigned scratch_width;
-	unsigned strip_width; /* ph_isp_set_strip_width(): 0 = from the working set */
 	/* Stats zone of each quad column, for @zone_quads quads and @zone_count zones. */
 	uint8_t *zone_tab;
 	unsigned zone_cap, zone_quads, zone_count;
@@ -138,21 +124,6 @@ struct frame {
 	struct ph_isp_stats_row srow;
 	unsigned zones_x, zones_y, quads_y;
 	unsigned band_rows, bands;
-	unsigned strip_w; /* columns per strip (the last may be narrower) */
-	unsigned halo;	  /* columns loaded beyond a strip's inner edges */
-};
-
-/*
- * The columns one pass over a band works on: it writes crop columns x0 ..
- * x0+n-1, and loads lx0 .. lx0+ln-1 (those plus the halo inside the crop;
- * lx0 is even). Row buffers hold the loaded columns from index 0, so the
- * strip's own columns start at index off. Frame edges are mirrored as
- * without strips; inner edges read real pixels, and the values the
- * mirroring leaves wrong near them stay inside the halo.
- */
-struct strip {
-	unsigned x0, n, lx0, ln, off;
-	struct ph_isp_stats_row srow; /* the strip's quads only: each counted once */
 };
 
 /* ---- parameters --------------------------------------------------------------------------- */
@@ -338,26 +309,25 @@ static int plan_output(const struct ph_isp_output *o, unsigned cw, unsigned ch,
 	case PH_FORMAT_BGR888:
 		plan->pack =
 			o->fourcc == PH_FORMAT_RGB888 ? PH_ISP_PACK_RGB888 : PH_ISP_PACK_BGR888;
-		plan->bpp = 3;
+		min[0] = 3 * (uint64_t)w;
 		break;
 	case PH_FORMAT_XRGB8888:
 	case PH_FORMAT_XBGR8888:
 		plan->pack = o->fourcc == PH_FORMAT_XRGB8888 ? PH_ISP_PACK_XRGB8888
 							     : PH_ISP_PACK_XBGR8888;
-		plan->bpp = 4;
+		min[0] = 4 * (uint64_t)w;
 		break;
 	case PH_FORMAT_RGB565:
 		plan->pack = PH_ISP_PACK_RGB565;
-		plan->bpp = 2;
+		min[0] = 2 * (uint64_t)w;
 		break;
 	case PH_FORMAT_RGB48:
 		plan->kind = OUT_RGB48;
-		plan->bpp = 6;
+		min[0] = 6 * (uint64_t)w;
 		break;
 	case PH_FORMAT_YUYV:
 	case PH_FORMAT_UYVY:
 		plan->kind = o->fourcc == PH_FORMAT_YUYV ? OUT_YUYV : OUT_UYVY;
-		plan->bpp = 2;
 		min[0] = 4 * half;
 		break;
 	case PH_FORMAT_NV12:
@@ -365,7 +335,6 @@ static int plan_output(const struct ph_isp_output *o, unsigned cw, unsigned ch,
 		plan->kind = OUT_420;
 		plan->step = 2;
 		planes = 2;
-		plan->bpp = 1;
 		min[0] = w;
 		min[1] = 2 * half;
 		break;
@@ -373,15 +342,12 @@ static int plan_output(const struct ph_isp_output *o, unsigned cw, unsigned ch,
 		plan->kind = OUT_420;
 		plan->step = 1;
 		planes = 3;
-		plan->bpp = 1;
 		min[0] = w;
 		min[1] = min[2] = half;
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (!min[0])
-		min[0] = plan->bpp * (uint64_t)w;
 	if (plan->kind >= OUT_420 &&
 	    (o->colorspace != PH_ISP_BT601 && o->colorspace != PH_ISP_BT709))
 		return -EINVAL;
@@ -589,8 +555,7 @@ static unsigned reflect(int r, unsigned n)
 	return (unsigned)r;
 }
 
-/* Lens shading gains of row @y, crop columns @x0 .. @x0+@n-1. */
-static void lsc_row(const struct frame *f, struct scratch *s, unsigned y, unsigned x0, unsigned n)
+static void lsc_row(const struct frame *f, struct scratch *s, unsigned y)
 {
 	const struct ph_isp_params *p = f->params;
 	unsigned lw = p->lsc_width, lh = p->lsc_height, j = 0;
@@ -610,7 +575,7 @@ static void lsc_row(const struct frame *f, struct scratch *s, unsigned y, unsign
 
 			col[c * PH_ISP_LSC_MAX + i] = lh > 1 ? g[0] * (1 - t) + g[lw] * t : g[0];
 		}
-	for (unsigned x = x0; x < x0 + n; x++) {
+	for (unsigned x = 0; x < f->w; x++) {
 		unsigned site = (y & 1) * 2 + (x & 1);
 		const float *cc = &col[f->site_colour[site] * PH_ISP_LSC_MAX];
 		float l = cc[0], gain;
@@ -624,7 +589,7 @@ static void lsc_row(const struct frame *f, struct scratch *s, unsigned y, unsign
 			l = cc[i] * (1 - (u - (float)i)) + cc[i + 1] * (u - (float)i);
 		}
 		gain = f->base_gain[site] * l * (float)(1 << f->lin[0].gain_shift) + 0.5f;
-		s->lsc_gain[x - x0] = (uint16_t)(gain >= 65535 ? 65535 : gain);
+		s->lsc_gain[x] = (uint16_t)(gain >= 65535 ? 65535 : gain);
 	}
 }
 
@@ -645,35 +610,33 @@ static void mirror_ends_s16(int16_t *row, unsigned w)
 	}
 }
 
-/* Unpack and linearise logical row @r (may lie outside the crop: mirrored) of a strip. */
-static void load_row(const struct frame *f, struct scratch *s, const struct strip *st, int r,
-		     unsigned y0, unsigned y1)
+/* Unpack and linearise logical row @r (may lie outside the crop: mirrored). */
+static void load_row(const struct frame *f, struct scratch *s, int r, unsigned y0, unsigned y1)
 {
 	unsigned phys = reflect(r, f->h);
 	const uint8_t *line = f->data + (size_t)(f->y0 + phys) * f->stride;
 	uint16_t *raw = s->raw[phys & 1], *lin = s->lin[(r + RING) & (RING - 1)];
 
-	f->k->unpack[f->unpack](line, f->x0 + st->lx0, st->ln, f->depth, raw);
+	f->k->unpack[f->unpack](line, f->x0, f->w, f->depth, raw);
 	if (f->stats && (unsigned)r == phys && phys >= y0 && phys < y1 && (phys & 1)) {
 		unsigned qy = phys / 2;
 
-		if (qy % f->srow.step == 0 && st->srow.quads) {
+		if (qy % f->srow.step == 0) {
 			unsigned zy = (unsigned)((uint64_t)qy * f->zones_y / f->quads_y);
 
-			s->stats->quads +=
-				f->k->stats(s->raw[0] + st->off, s->raw[1] + st->off, &st->srow,
-					    &s->stats->zones[zy * f->zones_x], s->hist);
+			s->stats->quads += f->k->stats(s->raw[0], s->raw[1], &f->srow,
+						       &s->stats->zones[zy * f->zones_x], s->hist);
 		}
 	}
 	if (f->lsc) {
-		lsc_row(f, s, phys, st->lx0, st->ln);
-		f->k->linearise_lsc(raw, st->ln, &f->lin[phys & 1], s->lsc_gain, lin);
+		lsc_row(f, s, phys);
+		f->k->linearise_lsc(raw, f->w, &f->lin[phys & 1], s->lsc_gain, lin);
 	} else {
-		f->k->linearise(raw, st->ln, &f->lin[phys & 1], lin);
+		f->k->linearise(raw, f->w, &f->lin[phys & 1], lin);
 	}
 	if (f->mono)
 		return;
-	mirror_ends(lin, st->ln);
+	mirror_ends(lin, f->w);
 }
 
 struct rgb8 {
@@ -711,17 +674,15 @@ static void finish_row(const struct frame *f, struct scratch *s, uint16_t *const
 	}
 }
 
-/*
- * Write @count (1 or 2) rows starting at output row @oy (even when count is
- * 2), columns @x (even) .. @x+@w-1 of the output.
- */
+/* Write @count (1 or 2) rows starting at output row @oy (even when count is 2). */
 static void emit(const struct frame *f, const struct out_plan *o, const struct rgb8 *r8,
-		 const struct rgb16 *r16, unsigned count, unsigned oy, unsigned x, unsigned w)
+		 const struct rgb16 *r16, unsigned count, unsigned oy)
 {
 	const struct ph_isp_kernels *k = f->k;
+	unsigned w = o->width;
 
 	for (unsigned i = 0; i < count; i++) {
-		uint8_t *line = o->plane[0] + (size_t)(oy + i) * o->stride[0] + (size_t)x * o->bpp;
+		uint8_t *line = o->plane[0] + (size_t)(oy + i) * o->stride[0];
 		const uint8_t *const *c = r8[i].c;
 
 		switch (o->kind) {
@@ -744,34 +705,30 @@ static void emit(const struct frame *f, const struct out_plan *o, const struct r
 	}
 	if (o->kind == OUT_420) {
 		const uint8_t *const *a = r8[0].c, *const *b = r8[count - 1].c;
-		size_t cy = oy / 2, cx = (size_t)x / 2 * o->step;
+		size_t cy = oy / 2;
 
 		k->chroma420(a[0], a[1], a[2], b[0], b[1], b[2], w, &o->yuv,
-			     o->plane[1] + cy * o->stride[1] + cx,
-			     o->plane[2] + cy * o->stride[2] + cx, o->step);
+			     o->plane[1] + cy * o->stride[1], o->plane[2] + cy * o->stride[2],
+			     o->step);
 	}
 }
 
-/* Emit the strip's columns of the full-size (or with @binned the binned) outputs. */
-static void emit_all(const struct frame *f, const struct strip *st, bool binned,
-		     const struct rgb8 *r8, const struct rgb16 *r16, unsigned count, unsigned oy)
+static void emit_all(const struct frame *f, bool binned, const struct rgb8 *r8,
+		     const struct rgb16 *r16, unsigned count, unsigned oy)
 {
 	for (unsigned i = 0; i < f->out_count; i++)
 		if (f->out[i].binning == binned)
-			emit(f, &f->out[i], r8, r16, count, oy, binned ? st->x0 / 2 : st->x0,
-			     binned ? st->n / 2 : st->n);
+			emit(f, &f->out[i], r8, r16, count, oy);
 }
 
-/* Colour matrix, tone and RGB888/BGR888 packing of row @y of a strip in one kernel. */
-static void pack3_row(const struct frame *f, const struct strip *st, uint16_t *const dm[3],
-		      unsigned y)
+/* Colour matrix, tone and RGB888/BGR888 packing of row @y in one kernel. */
+static void pack3_row(const struct frame *f, uint16_t *const dm[3], unsigned y)
 {
 	const struct out_plan *o = &f->out[0];
 
-	f->k->ccm_tone8_pack3(dm[0], dm[1], dm[2], st->n,
-			      f->isp->ccm_identity ? NULL : &f->isp->ccm, &f->isp->tone8,
-			      o->pack == PH_ISP_PACK_BGR888,
-			      o->plane[0] + (size_t)y * o->stride[0] + (size_t)st->x0 * 3);
+	f->k->ccm_tone8_pack3(dm[0], dm[1], dm[2], f->w, f->isp->ccm_identity ? NULL : &f->isp->ccm,
+			      &f->isp->tone8, o->pack == PH_ISP_PACK_BGR888,
+			      o->plane[0] + (size_t)y * o->stride[0]);
 }
 
 /* Whether logical row @r is a G/B row, and the parity of its green columns. */
@@ -808,29 +765,29 @@ static void hq_start(struct hq_state *st, unsigned y0)
 }
 
 /* HQ stage 1 (directional differences) of logical row @r. */
-static void hq_diff(const struct frame *f, struct scratch *s, const struct strip *st, int r)
+static void hq_diff(const struct frame *f, struct scratch *s, int r)
 {
 	const uint16_t *win[5];
 
 	for (int d = 0; d < 5; d++)
 		win[d] = LIN(s, r + d - 2);
-	f->k->dm_hq_diff(win, st->ln, g_first_of(f, r), HQ_DH(s, r), HQ_DV(s, r));
-	mirror_ends_s16(HQ_DH(s, r), st->ln);
-	mirror_ends_s16(HQ_DV(s, r), st->ln);
+	f->k->dm_hq_diff(win, f->w, g_first_of(f, r), HQ_DH(s, r), HQ_DV(s, r));
+	mirror_ends_s16(HQ_DH(s, r), f->w);
+	mirror_ends_s16(HQ_DV(s, r), f->w);
 }
 
 /* HQ stage 2 (the halved gradients of the differences) of logical row @r. */
-static void hq_grad(const struct frame *f, struct scratch *s, const struct strip *st, int r)
+static void hq_grad(const struct frame *f, struct scratch *s, int r)
 {
 	const int16_t *dv[2] = {HQ_DV(s, r - 1), HQ_DV(s, r + 1)};
 
-	f->k->dm_hq_grad(HQ_DH(s, r), dv, st->ln, HQ_GH(s, r), HQ_GV(s, r));
-	mirror_ends(HQ_GH(s, r), st->ln);
-	mirror_ends(HQ_GV(s, r), st->ln);
+	f->k->dm_hq_grad(HQ_DH(s, r), dv, f->w, HQ_GH(s, r), HQ_GV(s, r));
+	mirror_ends(HQ_GH(s, r), f->w);
+	mirror_ends(HQ_GV(s, r), f->w);
 }
 
 /* HQ stage 3 (green) of logical row @r. */
-static void hq_green(const struct frame *f, struct scratch *s, const struct strip *st, int r)
+static void hq_green(const struct frame *f, struct scratch *s, int r)
 {
 	const int16_t *dv[5];
 	const uint16_t *gh[3], *gv[5];
@@ -841,12 +798,12 @@ static void hq_green(const struct frame *f, struct scratch *s, const struct stri
 		dv[d] = HQ_DV(s, r + d - 2);
 		gv[d] = HQ_GV(s, r + d - 2);
 	}
-	f->k->dm_hq_green(LIN(s, r), HQ_DH(s, r), dv, gh, gv, st->ln, g_first_of(f, r), HQ_G(s, r));
-	mirror_ends(HQ_G(s, r), st->ln);
+	f->k->dm_hq_green(LIN(s, r), HQ_DH(s, r), dv, gh, gv, f->w, g_first_of(f, r), HQ_G(s, r));
+	mirror_ends(HQ_G(s, r), f->w);
 }
 
 /* HQ stage 4 (the other colour at the non-green sites) of logical row @r. */
-static void hq_cross(const struct frame *f, struct scratch *s, const struct strip *st, int r)
+static void hq_cross(const struct frame *f, struct scratch *s, int r)
 {
 	const uint16_t *lin[3], *grn[3];
 
@@ -854,8 +811,8 @@ static void hq_cross(const struct frame *f, struct scratch *s, const struct stri
 		lin[d] = LIN(s, r + d - 1);
 		grn[d] = HQ_G(s, r + d - 1);
 	}
-	f->k->dm_hq_cross(lin, grn, st->ln, g_first_of(f, r), HQ_X(s, r));
-	mirror_ends(HQ_X(s, r), st->ln);
+	f->k->dm_hq_cross(lin, grn, f->w, g_first_of(f, r), HQ_X(s, r));
+	mirror_ends(HQ_X(s, r), f->w);
 }
 
 /*
@@ -863,60 +820,48 @@ static void hq_cross(const struct frame *f, struct scratch *s, const struct stri
  * loaded). Each stage runs only as far ahead as the next one needs, so
  * that no ring slot is overwritten while still in use.
  */
-static void hq_row(const struct frame *f, struct scratch *s, const struct strip *sp,
-		   struct hq_state *st, unsigned y, uint16_t *const dm[3])
+static void hq_row(const struct frame *f, struct scratch *s, struct hq_state *st, unsigned y,
+		   uint16_t *const dm[3])
 {
 	const int yy = (int)y;
 
 	for (; st->cross <= yy + HQ_CROSS_AHEAD; st->cross++) {
 		for (; st->green <= st->cross + 1; st->green++) {
 			for (; st->diff <= st->green + 3; st->diff++)
-				hq_diff(f, s, sp, st->diff);
+				hq_diff(f, s, st->diff);
 			for (; st->grad <= st->green + 2; st->grad++)
-				hq_grad(f, s, sp, st->grad);
-			hq_green(f, s, sp, st->green);
+				hq_grad(f, s, st->grad);
+			hq_green(f, s, st->green);
 		}
-		hq_cross(f, s, sp, st->cross);
+		hq_cross(f, s, st->cross);
 	}
 
 	const uint16_t *lin[3], *grn[5], *xr[3];
 	bool b_row = b_row_of(f, yy);
 
 	for (int d = 0; d < 5; d++)
-		grn[d] = HQ_G(s, yy + d - 2) + sp->off;
+		grn[d] = HQ_G(s, yy + d - 2);
 	for (int d = 0; d < 3; d++) {
-		lin[d] = LIN(s, yy + d - 1) + sp->off;
-		xr[d] = HQ_X(s, yy + d - 1) + sp->off;
+		lin[d] = LIN(s, yy + d - 1);
+		xr[d] = HQ_X(s, yy + d - 1);
 	}
-	f->k->dm_hq_rgb(lin, grn, xr, sp->n, g_first_of(f, yy), dm[b_row ? 2 : 0], dm[1],
+	f->k->dm_hq_rgb(lin, grn, xr, f->w, g_first_of(f, yy), dm[b_row ? 2 : 0], dm[1],
 			dm[b_row ? 0 : 2]);
 }
 
-/* The strip of a band whose own columns start at crop column @x0 (even). */
-static void strip_at(const struct frame *f, unsigned x0, struct strip *st)
+static void band_job(void *data, unsigned band, unsigned worker)
 {
-	unsigned x1 = x0 + f->strip_w < f->w ? x0 + f->strip_w : f->w;
-
-	st->x0 = x0;
-	st->n = x1 - x0;
-	st->lx0 = x0 > f->halo ? x0 - f->halo : 0;
-	st->ln = (x1 + f->halo < f->w ? x1 + f->halo : f->w) - st->lx0;
-	st->off = x0 - st->lx0;
-	st->srow = f->srow;
-	st->srow.quads = st->n / 2; /* x0 is a multiple of 2 * step: sampling as without strips */
-	st->srow.zone = f->srow.zone ? f->srow.zone + x0 / 2 : NULL;
-}
-
-/* Rows @y0 .. @y1-1 of one strip: load, demosaic, finish and emit, two rows at a time. */
-static void band_strip(const struct frame *f, struct scratch *s, const struct strip *st,
-		       unsigned y0, unsigned y1)
-{
+	const struct frame *f = data;
+	struct scratch *s = f->isp->scratch[worker];
+	unsigned y0 = band * f->band_rows, y1 = y0 + f->band_rows;
 	bool full = f->full8 || f->full16;
 	struct rgb8 r8[2], b8[2];
 	struct rgb16 r16[2], b16[2];
 	int next = (int)y0 - f->ctx;
 	struct hq_state hq;
 
+	if (y1 > f->h)
+		y1 = f->h;
 	hq_start(&hq, y0);
 	for (unsigned y = y0; y < y1; y += 2) {
 		unsigned rows = y + 1 < y1 ? 2 : 1;
@@ -926,61 +871,45 @@ static void band_strip(const struct frame *f, struct scratch *s, const struct st
 			uint16_t *dm[3] = {s->dm[i][0], s->dm[i][1], s->dm[i][2]};
 
 			while (next <= (int)row + f->ctx)
-				load_row(f, s, st, next++, y0, y1);
+				load_row(f, s, next++, y0, y1);
 			if (f->mono) {
-				dm[0] = dm[1] = dm[2] = s->lin[row & (RING - 1)] + st->off;
+				dm[0] = dm[1] = dm[2] = s->lin[row & (RING - 1)];
 			} else if (f->hq) {
-				hq_row(f, s, st, &hq, row, dm);
+				hq_row(f, s, &hq, row, dm);
 			} else {
 				const uint16_t *win[5];
 				bool b_row = b_row_of(f, (int)row);
 
 				for (int d = 0; d < 5; d++)
-					win[d] = LIN(s, (int)row + d - 2) + st->off;
-				f->k->demosaic_fast(win, st->n, g_first_of(f, (int)row),
+					win[d] = LIN(s, (int)row + d - 2);
+				f->k->demosaic_fast(win, f->w, g_first_of(f, (int)row),
 						    dm[b_row ? 2 : 0], dm[1], dm[b_row ? 0 : 2]);
 			}
 			if (f->fused_pack)
-				pack3_row(f, st, dm, row);
+				pack3_row(f, dm, row);
 			else if (full)
-				finish_row(f, s, dm, st->n, f->full8, f->full16, s->o8[i],
-					   s->o16[i], &r8[i], &r16[i]);
+				finish_row(f, s, dm, f->w, f->full8, f->full16, s->o8[i], s->o16[i],
+					   &r8[i], &r16[i]);
 		}
 		if (full && !f->fused_pack)
-			emit_all(f, st, false, r8, r16, rows, y);
+			emit_all(f, false, r8, r16, rows, y);
 		if (f->binned && rows == 2) {
-			unsigned by = y / 2, bi = by & 1, bn = st->n / 2;
+			unsigned by = y / 2, bi = by & 1;
 
 			if (f->mono) {
-				f->k->bin2x2(s->lin[y & (RING - 1)] + st->off,
-					     s->lin[(y + 1) & (RING - 1)] + st->off, bn, s->bl[0]);
+				f->k->bin2x2(s->lin[y & (RING - 1)], s->lin[(y + 1) & (RING - 1)],
+					     f->bin_w, s->bl[0]);
 			} else {
 				for (unsigned c = 0; c < 3; c++)
-					f->k->bin2x2(s->dm[0][c], s->dm[1][c], bn, s->bl[c]);
+					f->k->bin2x2(s->dm[0][c], s->dm[1][c], f->bin_w, s->bl[c]);
 			}
-			finish_row(f, s, s->bl, bn, f->bin8, f->bin16, s->b8[bi], s->b16[bi],
+			finish_row(f, s, s->bl, f->bin_w, f->bin8, f->bin16, s->b8[bi], s->b16[bi],
 				   &b8[bi], &b16[bi]);
 			if (bi)
-				emit_all(f, st, true, b8, b16, 2, by - 1);
+				emit_all(f, true, b8, b16, 2, by - 1);
 			else if (by + 1 == f->bin_h)
-				emit_all(f, st, true, b8, b16, 1, by);
+				emit_all(f, true, b8, b16, 1, by);
 		}
-	}
-}
-
-static void band_job(void *data, unsigned band, unsigned worker)
-{
-	const struct frame *f = data;
-	struct scratch *s = f->isp->scratch[worker];
-	unsigned y0 = band * f->band_rows, y1 = y0 + f->band_rows;
-
-	if (y1 > f->h)
-		y1 = f->h;
-	for (unsigned x0 = 0; x0 < f->w; x0 += f->strip_w) {
-		struct strip st;
-
-		strip_at(f, x0, &st);
-		band_strip(f, s, &st, y0, y1);
 	}
 }
 
@@ -1085,38 +1014,6 @@ int ph_isp_set_impl(struct ph_isp *isp, const char *name)
 		if (!strcmp(name, impl_names[i]))
 			return -ENOTSUP;
 	return -EINVAL;
-}
-
-int ph_isp_set_strip_width(struct ph_isp *isp, unsigned width)
-{
-	if (!isp)
-		return -EINVAL;
-	isp->strip_width = width;
-	return 0;
-}
-
-/*
- * Columns per strip: what keeps the rows a band's rings hold in the L1
- * cache (bytes per column: 16-bit linear rows the demosaic reads, HQ's
- * stage rows, the demosaiced and toned rows), or the width asked for with
- * ph_isp_set_strip_width(); a multiple of STRIP_ALIGN and of twice the
- * statistics step (strips start on a sampled quad), split evenly.
- */
-static void plan_strips(const struct ph_isp *isp, struct frame *f)
-{
-	unsigned per_col = f->hq ? 2 * (5 + 6 * 5) + 2 * 3 + 3 : 2 * 5 + 2 * 3 + 3;
-	unsigned target = isp->strip_width ? isp->strip_width : STRIP_L1_BYTES / per_col;
-	unsigned align = STRIP_ALIGN, strips;
-
-	if (f->stats)
-		while (align % (2 * f->srow.step))
-			align += STRIP_ALIGN;
-	f->halo = f->mono ? 0 : f->hq ? HQ_HALO : FAST_HALO;
-	strips = target >= f->w ? 1 : (f->w + target - 1) / target;
-	f->strip_w = (f->w + strips - 1) / strips;
-	f->strip_w = (f->strip_w + align - 1) / align * align;
-	if (f->strip_w > f->w || (uint64_t)align > f->w)
-		f->strip_w = f->w;
 }
 
 static int setup_stats(struct ph_isp *isp, struct frame *f, const struct ph_isp_stats_config *sc,
@@ -1254,7 +1151,6 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 		if (ret)
 			return ret;
 	}
-	plan_strips(isp, &f);
 	ret = ensure_scratch(isp, f.w);
 	if (ret)
 		return ret;

@@ -174,14 +174,6 @@ const char *ph_isp_get_impl(const struct ph_isp *isp);
 int ph_isp_set_impl(struct ph_isp *isp, const char *name);
 
 /*
- * Run each band in column strips of about @width pixels (rounded up to a
- * multiple of 64 and of twice the statistics step), 0 = choose from the
- * cache footprint of the demosaic (the default). The bytes do not depend
- * on it: for tests and benchmarks. @return 0, or -EINVAL if @isp is NULL.
- */
-int ph_isp_set_strip_width(struct ph_isp *isp, unsigned width);
-
-/*
  * Process one frame into @outputs (1 or 2, same crop; sizes per binning)
  * and, if @stats is not NULL, gather statistics per @stats_config (NULL:
  * 16 x 12 zones, no subsampling). Bayer crops must be at least 2 x 2 (the
