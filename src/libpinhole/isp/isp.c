@@ -107,6 +107,7 @@ struct frame {
 	const uint8_t *data;
 	uint32_t stride, x0, y0, w, h;
 	enum ph_isp_unpack unpack;
+	size_t crop_first, crop_bytes; /* the bytes of a raw line holding the crop */
 	unsigned depth;
 	bool mono, hq;
 	unsigned order;		  /* Bayer order of the crop's top-left quad */
@@ -618,6 +619,14 @@ static void load_row(const struct frame *f, struct scratch *s, int r, unsigned y
 	uint16_t *raw = s->raw[phys & 1], *lin = s->lin[(r + RING) & (RING - 1)];
 
 	f->k->unpack[f->unpack](line, f->x0, f->w, f->depth, raw);
+	/*
+	 * Ask for the next row's bytes now, into L2 (not L1, where the rings
+	 * are): on frames bigger than the last-level cache they come from
+	 * memory, and the hardware prefetcher restarts at every page.
+	 */
+	if (phys + 1 < f->h)
+		for (size_t b = 0; b < f->crop_bytes; b += 64)
+			__builtin_prefetch(line + f->stride + f->crop_first + b, 0, 1);
 	if (f->stats && (unsigned)r == phys && phys >= y0 && phys < y1 && (phys & 1)) {
 		unsigned qy = phys / 2;
 
@@ -1085,6 +1094,13 @@ int ph_isp_process(struct ph_isp *isp, const struct ph_isp_input *input,
 	f.ctx = f.mono ? 0 : f.hq ? HQ_CTX : 2;
 	f.order = f.mono ? 0 : (unsigned)info->bayer ^ ((crop[0] & 1) | (crop[1] & 1) << 1);
 	f.unpack = unpack_kind(info);
+	/* Bytes per 4 pixels: 4, 8, 5 or 6 (packed layouts: doc/virtual-camera.md). */
+	unsigned quad_bytes = f.unpack == PH_ISP_UNPACK_8     ? 4
+			      : f.unpack == PH_ISP_UNPACK_16  ? 8
+			      : f.unpack == PH_ISP_UNPACK_10P ? 5
+							      : 6;
+	f.crop_first = (size_t)f.x0 * quad_bytes / 4;
+	f.crop_bytes = ((size_t)(f.x0 + f.w) * quad_bytes + 3) / 4 - f.crop_first;
 	for (unsigned i = 0; i < output_count; i++) {
 		ret = plan_output(&outputs[i], f.w, f.h, &f.out[i]);
 		if (ret)
