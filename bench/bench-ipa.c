@@ -18,6 +18,7 @@
 #include "core/internal.h"
 #include "ipa/ipa.h"
 #include "ipa/isolate.h"
+#include "ipa-test-sensor.h"
 
 #define RESTARTS 20
 
@@ -41,21 +42,6 @@ static double percentile_us(uint64_t *v, size_t n, double p)
 	qsort(v, n, sizeof(*v), cmp_u64);
 	return v[(size_t)(p * (double)(n - 1))] / 1e3;
 }
-
-static const struct ph_ipa_sensor_info sensor = {
-	.size = sizeof(sensor),
-	.model = "pinhole-sim",
-	.width = 1920,
-	.height = 1080,
-	.bit_depth = 10,
-	.black_level = 64 << 6,
-	.exposure_delay = 2,
-	.gain_delay = 1,
-	.min_gain = 1,
-	.max_gain = 16,
-	.min_exposure_us = 10,
-	.max_exposure_us = 1000000,
-};
 
 static const struct ph_ipa_config config = {
 	.size = sizeof(config),
@@ -123,6 +109,7 @@ static int run(struct ph_context *ctx, bool isolated, unsigned frames, uint64_t 
 	       double *load_ms)
 {
 	struct ph_ipa_frame_info start = {.size = sizeof(start), .exposure_us = 10000, .gain = 1};
+	struct ph_ipa_sensor_info sensor = sim_sensor(); /* at 1080p */
 	struct loop l = {.req = ph_control_list_new(),
 			 .sensor = ph_control_list_new(),
 			 .md = ph_control_list_new()};
@@ -132,6 +119,8 @@ static int run(struct ph_context *ctx, bool isolated, unsigned frames, uint64_t 
 		setenv("PINHOLE_IPA_FORCE_ISOLATION", "1", 1);
 	else
 		unsetenv("PINHOLE_IPA_FORCE_ISOLATION");
+	sensor.width = 1920;
+	sensor.height = 1080;
 	t0 = now_ns();
 	l.ipa = ph_ipa_load(ctx, NULL, "virtual", &sensor);
 	*load_ms = (now_ns() - t0) / 1e6;
